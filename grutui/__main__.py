@@ -1,0 +1,7 @@
+"""``python -m grutui``."""
+
+import sys
+
+from grutui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,198 @@
+"""The one signal chain behind plots, playback and render.
+
+drive -> upsample -> GRU -> downsample -> DC blocker -> output gain -> dry/wet mix, the dry path
+delayed by the chain's latency. Lifecycle as in audio plugins: ``prepare``, ``reset``,
+``process``, ``latency_samples``. Every buffer is allocated in ``prepare``; ``process_into`` with
+a block of at most ``max_block`` frames allocates no array, so an audio callback may call it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from grutui.dsp import filters, kernels
+from grutui.params import GRU_NAMES, Params
+
+SEED_RATE_HZ = 44100.0  # the rate the seed's equations (and gate time constants) are written for
+SMOOTHING_S = 0.005  # parameters settle to 1 % within this time, at any rate
+DC_CUTOFF_HZ = 5.0
+
+
+def _smoothing_coef(rate_hz: float) -> float:
+    tau = SMOOTHING_S / math.log(100.0)
+    return 1.0 - math.exp(-1.0 / (tau * rate_hz))
+
+
+def _db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+class _Stage:
+    """One 2x oversampling stage: filter taps and per-channel histories for both directions."""
+
+    def __init__(self, stage: int, channels: int, max_in: int) -> None:
+        taps = filters.stage_taps(stage)
+        self.phases = filters.polyphase(taps, 2)
+        self.h_rev = np.ascontiguousarray(taps[::-1], dtype=np.float32)
+        self.up_work = np.zeros((channels, self.phases.shape[1] - 1 + max_in), np.float32)
+        self.down_work = np.zeros((channels, len(taps) - 1 + 2 * max_in), np.float32)
+        self.out = np.zeros((channels, 2 * max_in), np.float32)
+
+    def reset(self) -> None:
+        self.up_work[:] = 0.0
+        self.down_work[:] = 0.0
+
+
+class Chain:
+    """The gated recurrent distortion chain for ``channels`` channels at ``rate_hz``."""
+
+    def __init__(
+        self, rate_hz: float = 48000.0, channels: int = 2, max_block: int = 4096,
+        params: Params | None = None,
+    ) -> None:
+        self._params = params or Params()
+        self.nonfinite_count = 0
+        self.prepare(rate_hz, channels, max_block)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def prepare(
+        self, rate_hz: float, channels: int, max_block: int = 4096, all_stages: bool = False
+    ) -> None:
+        """Allocate every buffer for blocks of up to ``max_block`` frames, then ``reset()``.
+
+        ``all_stages`` builds the filters of every oversampling factor now, so that switching
+        the factor later (from an audio callback) allocates nothing.
+        """
+        if rate_hz <= 0 or channels < 1 or max_block < 1:
+            raise ValueError("rate, channels and block size must be positive")
+        self.rate_hz = float(rate_hz)
+        self.channels = int(channels)
+        self.max_block = int(max_block)
+        self._dry = np.zeros((channels, max_block), np.float32)
+        self._wet = np.zeros((channels, max_block), np.float32)
+        self._stages: list[_Stage] = []  # built on demand: 1x needs no filter (and no scipy)
+        self._ring_pos = np.zeros(1, np.int64)
+        self._dc_state = np.zeros((channels, 2), np.float64)
+        self._y1 = np.zeros(channels, np.float64)
+        self._gru_cur = np.zeros(5, np.float64)
+        self._gru_tgt = np.zeros(5, np.float64)
+        self._io_cur = np.zeros(4, np.float64)
+        self._io_tgt = np.zeros(4, np.float64)
+        self._base_coef = _smoothing_coef(self.rate_hz)
+        self._dc_pole = math.exp(-2.0 * math.pi * DC_CUTOFF_HZ / self.rate_hz)
+        self._last_n = 0
+        self._latency = -1
+        self._configure(self._params)
+        if all_stages:
+            self._build_stages(filters.MAX_STAGES)
+        self.reset()
+
+    def reset(self) -> None:
+        """Clear every state; parameters start at their values, not ramping from a default."""
+        for stage in self._stages:
+            stage.reset()
+        self._ring[:] = 0.0
+        self._ring_pos[0] = 0
+        self._dc_state[:] = 0.0
+        self._y1[:] = 0.0
+        self._gru_cur[:] = self._gru_tgt
+        self._io_cur[:] = self._io_tgt
+        self.nonfinite_count = 0
+
+    @property
+    def params(self) -> Params:
+        """The parameters in force (the smoothers move towards them)."""
+        return self._params
+
+    @params.setter
+    def params(self, params: Params) -> None:
+        self._configure(params)
+
+    @property
+    def latency_samples(self) -> int:
+        """Delay of the wet (and the aligned dry) output behind the input, in samples."""
+        return self._latency
+
+    @property
+    def oversample(self) -> int:
+        return self._factor
+
+    # -- processing --------------------------------------------------------------------------
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """Process ``block`` (frames, channels) of any length; returns a new float32 array."""
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim == 1:
+            block = block[:, None]
+        out = np.empty_like(block, dtype=np.float32)
+        for start in range(0, len(block), self.max_block):
+            stop = min(start + self.max_block, len(block))
+            self.process_into(block[start:stop], out[start:stop])
+        return out
+
+    def process_into(self, block: np.ndarray, out: np.ndarray) -> None:
+        """Process ``block`` (frames <= max_block, channels) float32 into ``out``, allocating nothing."""
+        n = block.shape[0]
+        if block.shape[1] != self.channels or n > self.max_block:
+            raise ValueError(
+                f"block of shape {block.shape} does not fit a chain prepared for "
+                f"{self.channels} channels and {self.max_block} frames"
+            )
+        bad = kernels.input_stage(block, n, self._dry, self._wet, self._io_cur, self._io_tgt,
+                                  self._base_coef)
+        signal, count = self._wet, n
+        for stage in self._stages[: self._n_stages]:
+            kernels.upsample(signal, count, stage.up_work, stage.phases, stage.out)
+            signal, count = stage.out, 2 * count
+        bad += kernels.gru(signal, count, self._y1, self._gru_cur, self._gru_tgt,
+                           self._gru_coef, self._gru_k)
+        for index in range(self._n_stages - 1, -1, -1):
+            count //= 2
+            target = self._stages[index - 1].out if index else self._wet
+            stage = self._stages[index]
+            kernels.downsample(signal, count, 2, stage.down_work, stage.h_rev, target)
+            signal = target
+        self._last_n = n
+        kernels.output_stage(signal, self._dry, n, self._ring, self._ring_pos, self._dc_state,
+                             self._dc_pole, self._io_cur, self._io_tgt, self._base_coef, out)
+        self.nonfinite_count += bad
+
+    def settle_dc_blocker(self) -> None:
+        """Put the DC blocker in the periodic steady state of the last block's wet signal.
+
+        For analysis: after a few periods of a periodic input only the DC blocker (seconds long)
+        is still settling; with this the next period comes out exactly in steady state.
+        """
+        if self._last_n:
+            wet = np.ascontiguousarray(self._wet[:, : self._last_n])
+            kernels.dc_settle(wet, self._dc_state, self._dc_pole)
+
+    # -- configuration -----------------------------------------------------------------------
+    def _configure(self, params: Params) -> None:
+        self._params = params
+        factor = int(params.oversample)
+        n_stages = int(math.log2(factor))
+        self._build_stages(n_stages)
+        self._n_stages = n_stages
+        self._factor = factor
+        internal_hz = self.rate_hz * factor
+        self._gru_coef = _smoothing_coef(internal_hz)
+        self._gru_k = SEED_RATE_HZ / internal_hz
+        self._gru_tgt[:] = [getattr(params, name) for name in GRU_NAMES]
+        self._io_tgt[:] = [
+            _db_to_gain(params.drive_db),
+            _db_to_gain(params.output_db),
+            params.mix / 100.0,
+            1.0 if params.dc_block else 0.0,
+        ]
+        latency = sum(filters.stage_latency(s) for s in range(1, n_stages + 1))
+        if latency != self._latency:
+            self._latency = latency
+            self._ring = np.zeros((self.channels, latency), np.float32)
+            self._ring_pos[0] = 0
+
+    def _build_stages(self, count: int) -> None:
+        while len(self._stages) < count:
+            stage_max_in = self.max_block * 2 ** len(self._stages)
+            self._stages.append(_Stage(len(self._stages) + 1, self.channels, stage_max_in))

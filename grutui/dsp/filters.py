@@ -1,0 +1,50 @@
+"""Anti-alias filters of the oversampler: a cascade of 2x stages, Kaiser-windowed FIRs.
+
+The designs depend only on the stage (they are normalised to the base rate), so they are made
+once per process. ``scipy.signal`` costs most of a second to import, so it is imported here, on
+first use, and never at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+PASSBAND_EDGE = 0.44  # of the base rate: 19.4 kHz at 44.1 kHz, 21.1 kHz at 48 kHz
+STOPBAND_DB = 100.0
+MAX_STAGES = 3  # 8x
+
+
+@functools.lru_cache(maxsize=None)
+def stage_taps(stage: int) -> np.ndarray:
+    """Prototype low-pass of the 2x stage that runs at ``2**stage`` times the base rate.
+
+    Stage 1 stops at the base Nyquist so nothing folds back; later stages only remove the
+    images of an already band-limited signal, so they are short. The length makes each stage's
+    group delay (up plus down) a whole number of base-rate samples: the chain's latency is exact.
+    """
+    from scipy import signal  # slow import, see module docstring
+
+    rate = 2.0**stage  # in units of the base rate
+    f_pass, f_stop = (PASSBAND_EDGE, 0.5) if stage == 1 else (0.5, rate / 2 - 0.5)
+    numtaps, beta = signal.kaiserord(STOPBAND_DB, (f_stop - f_pass) / (rate / 2))
+    multiple = 2**stage
+    numtaps = math.ceil((numtaps - 1) / multiple) * multiple + 1
+    taps = signal.firwin(numtaps, (f_pass + f_stop) / 2, window=("kaiser", beta), fs=rate)
+    return np.asarray(taps, dtype=np.float64)
+
+
+def stage_latency(stage: int) -> int:
+    """Base-rate samples of delay that one stage adds, up and down together."""
+    return (len(stage_taps(stage)) - 1) // 2**stage
+
+
+def polyphase(taps: np.ndarray, factor: int) -> np.ndarray:
+    """Time-reversed polyphase branches of ``taps`` for interpolation by ``factor``, gain ``factor``."""
+    length = -(-len(taps) // factor) * factor
+    padded = np.zeros(length)
+    padded[: len(taps)] = taps * factor
+    branches = padded.reshape(-1, factor).T  # branch p holds taps p, p+L, p+2L, ...
+    return np.ascontiguousarray(branches[:, ::-1], dtype=np.float32)

@@ -1,0 +1,196 @@
+"""The one parameter table, and the immutable ``Params`` snapshot built from it.
+
+Every place that knows a parameter's name, range, default, step or unit reads it from ``SPECS``:
+the command line's ``--set``, preset validation, the sliders and the help screen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from grutui.errors import GrutuiError
+
+
+class ParamError(GrutuiError, ValueError):
+    """A parameter name or value that is not in the table's range."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter: its name, label, range, default, step, unit and one-line help."""
+
+    name: str
+    label: str
+    minimum: float
+    maximum: float
+    default: float
+    step: float
+    unit: str
+    help: str
+    kind: str = "float"  # "float", "choice" or "bool"
+    choices: tuple[float, ...] = ()
+
+    def parse(self, text: str) -> float | int | bool:
+        """Parse a value typed by a user (``--set``, the value editor) and validate it."""
+        text = text.strip()
+        if self.kind == "bool":
+            lowered = text.lower()
+            if lowered in ("on", "true", "yes", "1"):
+                return True
+            if lowered in ("off", "false", "no", "0"):
+                return False
+            raise ParamError(f"{self.name}: expected on or off, got {text!r}")
+        if self.kind == "choice":
+            cleaned = text.lower().removesuffix("x")
+        else:
+            cleaned = text.removesuffix(self.unit).strip() if self.unit else text
+        try:
+            value = float(cleaned)
+        except ValueError:
+            raise ParamError(f"{self.name}: expected a number, got {text!r}") from None
+        return self.validate(value)
+
+    def validate(self, value: Any) -> float | int | bool:
+        """Check a value's type and range; return it in the parameter's own type."""
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ParamError(f"{self.name}: expected true or false, got {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParamError(f"{self.name}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ParamError(f"{self.name}: {value} is not a finite number")
+        if self.kind == "choice":
+            if float(value) not in self.choices:
+                allowed = ", ".join(f"{c:g}" for c in self.choices)
+                raise ParamError(f"{self.name}: {value:g} is not one of {allowed}")
+            return int(value)
+        if not self.minimum <= value <= self.maximum:
+            raise ParamError(
+                f"{self.name}: {value:g} is out of range {self.minimum:g} to {self.maximum:g}"
+            )
+        return float(value)
+
+    def format(self, value: float | int | bool) -> str:
+        """The value as a user reads it, with its unit."""
+        if self.kind == "bool":
+            return "on" if value else "off"
+        if self.kind == "choice":
+            return f"{int(value)}x"
+        digits = max(0, -math.floor(math.log10(self.step) + 1e-9)) if self.step < 1 else 0
+        text = f"{value:.{digits}f}"
+        return f"{text} {self.unit}" if self.unit else text
+
+    def clamp_step(self, value: float | int | bool, steps: float) -> float | int | bool:
+        """``value`` moved by ``steps`` steps (choices and booleans move to a neighbour)."""
+        if self.kind == "bool":
+            return (not value) if steps else value
+        if self.kind == "choice":
+            index = self.choices.index(float(value))
+            moved = min(max(index + (1 if steps > 0 else -1 if steps < 0 else 0), 0), len(self.choices) - 1)
+            return int(self.choices[moved])
+        moved = round((float(value) + steps * self.step) / (self.step / 10)) * (self.step / 10)
+        return float(min(max(moved, self.minimum), self.maximum))
+
+    def fraction(self, value: float | int | bool) -> float:
+        """Position of ``value`` in the range, 0..1 (for a slider's bar)."""
+        if self.kind == "bool":
+            return 1.0 if value else 0.0
+        if self.kind == "choice":
+            return self.choices.index(float(value)) / (len(self.choices) - 1)
+        return (float(value) - self.minimum) / (self.maximum - self.minimum)
+
+
+# Ranges cover the seed notebook's figures (Wf 10, Uf 6, Uh 4, bf 5) and the author's plugin
+# (Wh 0.01..5); defaults are the plugin's. Hot settings (Wh 8) are inside the range on purpose.
+SPECS: tuple[ParamSpec, ...] = (
+    ParamSpec("Wf", "Wf", -10.0, 20.0, 0.5, 0.1, "",
+              "Input weight of the gate: more saturation and hysteresis in the top half"),
+    ParamSpec("Wh", "Wh", 0.0, 20.0, 1.0, 0.05, "",
+              "Input weight of the tanh: the drive into the nonlinearity"),
+    ParamSpec("Uf", "Uf", -10.0, 10.0, 0.5, 0.1, "",
+              "Feedback weight of the gate: wider gap between rising and falling branches"),
+    ParamSpec("Uh", "Uh", -5.0, 5.0, 0.5, 0.05, "",
+              "Feedback weight into the tanh: width of the curve's central part"),
+    ParamSpec("bf", "bf", -5.0, 10.0, 0.0, 0.1, "",
+              "Bias of the gate: high values hold the output (odd harmonics, softer attack)"),
+    ParamSpec("drive_db", "Drive", -24.0, 36.0, 0.0, 0.5, "dB",
+              "Input gain before the nonlinearity"),
+    ParamSpec("output_db", "Output", -48.0, 12.0, 0.0, 0.5, "dB",
+              "Output gain after the DC blocker"),
+    ParamSpec("mix", "Mix", 0.0, 100.0, 100.0, 1.0, "%",
+              "Dry/wet mix; the dry path is delayed to stay phase aligned"),
+    ParamSpec("oversample", "Oversampling", 1.0, 8.0, 4.0, 1.0, "x",
+              "Oversampling factor of the nonlinearity: 1x aliases, 4x is clean",
+              kind="choice", choices=(1.0, 2.0, 4.0, 8.0)),
+    ParamSpec("dc_block", "DC blocker", 0.0, 1.0, 1.0, 1.0, "",
+              "Removes the DC offset asymmetric settings leave (5 Hz high-pass)",
+              kind="bool"),
+)
+
+SPEC_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in SPECS}
+GRU_NAMES: tuple[str, ...] = ("Wf", "Wh", "Uf", "Uh", "bf")
+
+
+def spec(name: str) -> ParamSpec:
+    """The spec of ``name``, or a ``ParamError`` listing the known names."""
+    try:
+        return SPEC_BY_NAME[name]
+    except KeyError:
+        known = ", ".join(SPEC_BY_NAME)
+        raise ParamError(f"unknown parameter {name!r} (known: {known})") from None
+
+
+@dataclass(frozen=True)
+class Params:
+    """An immutable snapshot of every parameter; swapping the reference is the update."""
+
+    Wf: float = 0.5
+    Wh: float = 1.0
+    Uf: float = 0.5
+    Uh: float = 0.5
+    bf: float = 0.0
+    drive_db: float = 0.0
+    output_db: float = 0.0
+    mix: float = 100.0
+    oversample: int = 4
+    dc_block: bool = True
+
+    def __post_init__(self) -> None:
+        for name in SPEC_BY_NAME:
+            object.__setattr__(self, name, SPEC_BY_NAME[name].validate(getattr(self, name)))
+
+    def replace(self, **changes: Any) -> Params:
+        """A copy with ``changes`` applied (validated against the table)."""
+        for name in changes:
+            spec(name)
+        return dataclasses.replace(self, **changes)
+
+    def with_text(self, name: str, text: str) -> Params:
+        """A copy with one parameter parsed from user text (``Wf=5`` style values)."""
+        return self.replace(**{name: spec(name).parse(text)})
+
+    def as_dict(self) -> dict[str, float | int | bool]:
+        """The values keyed by parameter name, in table order."""
+        return {name: getattr(self, name) for name in SPEC_BY_NAME}
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], base: Params | None = None) -> Params:
+        """``base`` (or the defaults) with ``values`` applied; unknown keys are errors."""
+        return (base or cls()).replace(**dict(values))
+
+
+def parse_assignment(text: str) -> tuple[str, float | int | bool]:
+    """Parse one ``KEY=VALUE`` assignment (the CLI's ``--set``)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ParamError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), spec(key.strip()).parse(value)
+
+
+assert tuple(f.name for f in dataclasses.fields(Params)) == tuple(SPEC_BY_NAME), "table drift"
+assert all(getattr(Params(), s.name) == s.default for s in SPECS), "default drift"
