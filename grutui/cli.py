@@ -170,8 +170,37 @@ def _cmd_render(args: argparse.Namespace) -> int:
     jobs = render.plan(args.inputs, output=args.output, folder=args.dir, force=args.force)
     options = render.RenderOptions(params=params, subtype=args.subtype,
                                    normalize_dbfs=args.normalize)
-    render.run_jobs(jobs, options, processes=args.jobs)
+    render.run_jobs(jobs, options, processes=args.jobs, progress=_progress_printer(jobs))
     return 0
+
+
+LONG_FILE_S = 10.0  # files longer than this show progress on stderr
+
+
+def _progress_printer(jobs):  # type: ignore[no-untyped-def]
+    """A progress callback for the long files among ``jobs``: a live line on a terminal,
+    a line every 10 % otherwise."""
+    import soundfile as sf
+
+    long_files = {job.source for job in jobs if sf.info(str(job.source)).duration > LONG_FILE_S}
+    tty = sys.stderr.isatty()
+    shown: dict[object, int] = {}
+
+    def report(job, fraction):  # type: ignore[no-untyped-def]
+        if job.source not in long_files:
+            return
+        percent = int(fraction * 100)
+        step = percent if tty else percent // 10 * 10
+        if shown.get(job.source) == step:
+            return
+        shown[job.source] = step
+        line = f"render {job.source} -> {job.target}: {step:3d} %"
+        if tty:
+            print("\r" + line, end="\n" if percent >= 100 else "", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    return report
 
 
 def _cmd_audio(args: argparse.Namespace) -> int:
