@@ -1,24 +1,56 @@
 """Anti-alias filters of the oversampler: a cascade of 2x stages, Kaiser-windowed FIRs.
 
 The designs depend only on the stage (they are normalised to the base rate), so they are made
-once per process. ``scipy.signal`` costs most of a second to import, so it is imported here, on
-first use, and never at start-up.
+once and kept in the user cache folder: ``scipy.signal`` costs most of a second to import, so it
+is imported only to design a filter that is not cached yet.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import os
+from pathlib import Path
 
 import numpy as np
+
+from grutui.fileio import atomic_path
 
 PASSBAND_EDGE = 0.44  # of the base rate: 19.4 kHz at 44.1 kHz, 21.1 kHz at 48 kHz
 STOPBAND_DB = 100.0
 MAX_STAGES = 3  # 8x
+DESIGN_VERSION = 1  # bump when design_stage changes, so cached designs are not reused
+
+
+def cache_dir() -> Path:
+    """Where designed filters are kept (``GRUTUI_CACHE_DIR`` or the platform's cache folder)."""
+    root = os.environ.get("GRUTUI_CACHE_DIR")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_cache_dir("grutui")
+    return Path(root)
 
 
 @functools.lru_cache(maxsize=None)
 def stage_taps(stage: int) -> np.ndarray:
+    """Prototype low-pass of the 2x stage at ``2**stage`` times the base rate (cached on disk)."""
+    path = cache_dir() / f"fir-v{DESIGN_VERSION}-stage{stage}-{PASSBAND_EDGE}-{STOPBAND_DB}.npy"
+    try:
+        return np.load(path)
+    except (OSError, ValueError):
+        pass
+    taps = design_stage(stage)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as temp, open(temp, "wb") as f:
+            np.save(f, taps)
+    except OSError:
+        pass  # a read-only cache only costs the design time again
+    return taps
+
+
+def design_stage(stage: int) -> np.ndarray:
     """Prototype low-pass of the 2x stage that runs at ``2**stage`` times the base rate.
 
     Stage 1 stops at the base Nyquist so nothing folds back; later stages only remove the

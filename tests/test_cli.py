@@ -1,0 +1,235 @@
+"""The command-line contract, run as a user runs it: the real ``grutui`` on real files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from grutui import presets
+from grutui.dsp import Chain
+from grutui.params import Params
+from grutui.render import output_format
+from tests.conftest import write_tone
+
+GRUTUI = shutil.which("grutui") or "grutui"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([GRUTUI, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("rate", "channels", "subtype", "ext"),
+    [(44100, 1, "PCM_16", ".wav"), (48000, 2, "FLOAT", ".wav"), (96000, 6, "PCM_24", ".flac")],
+)
+def test_render_keeps_rate_channels_length_and_subtype_and_aligns(tmp_path, rate, channels,
+                                                                  subtype, ext):
+    source = tmp_path / f"in{ext}"
+    data = write_tone(source, rate, channels, seconds=0.7, subtype=subtype)
+    target = tmp_path / f"out{ext}"
+    result = run("render", str(source), "-o", str(target), "--preset", "Valve Crunch",
+                 "--set", "mix=100")
+    assert result.returncode == 0, result.stderr
+    info = sf.info(target)
+    assert (info.samplerate, info.channels, info.frames, info.subtype) == (
+        rate, channels, len(data), subtype)
+    rendered = sf.read(target, dtype="float32", always_2d=True)[0]
+    chain = Chain(rate, channels, 4096, presets.find("Valve Crunch").params)
+    expected = chain.process(np.concatenate([data, np.zeros((chain.latency_samples, channels),
+                                                            np.float32)]))
+    expected = expected[chain.latency_samples:]
+    tolerance = 2e-4 if subtype == "PCM_16" else 1e-4 if subtype == "PCM_24" else 1e-6
+    np.testing.assert_allclose(rendered, np.clip(expected, -1, 1), atol=tolerance)
+
+
+def test_render_dry_output_is_the_input_sample_for_sample(tmp_path):
+    source = tmp_path / "in.wav"
+    data = write_tone(source, 48000, 2, subtype="FLOAT")
+    target = tmp_path / "dry.wav"
+    assert run("render", str(source), "-o", str(target), "--set", "mix=0").returncode == 0
+    np.testing.assert_array_equal(sf.read(target, dtype="float32")[0], data)
+
+
+def test_render_16_bit_is_dithered(tmp_path):
+    source = tmp_path / "in.wav"
+    sf.write(source, np.full((48000, 1), 0.3, np.float32), 48000, subtype="FLOAT")
+    target = tmp_path / "out.wav"
+    assert run("render", str(source), "-o", str(target), "--subtype", "PCM_16", "--set",
+               "mix=0").returncode == 0
+    ints = sf.read(target, dtype="int16")[0]
+    # a constant input comes out as a constant plus triangular noise of +-1 LSB
+    assert set(np.unique(ints)) <= {9829, 9830, 9831} and len(np.unique(ints)) == 3
+    assert abs(ints.mean() - 0.3 * 32767) < 0.05
+
+
+def test_render_output_format_follows_the_extension(tmp_path):
+    source = tmp_path / "in.wav"
+    write_tone(source, subtype="PCM_24")
+    assert run("render", str(source), "-o", str(tmp_path / "out.flac")).returncode == 0
+    assert sf.info(tmp_path / "out.flac").format == "FLAC"
+    assert run("render", str(source), "-o", str(tmp_path / "out.ogg")).returncode == 0
+    assert sf.info(tmp_path / "out.ogg").subtype == "VORBIS"
+
+
+def test_wav_past_4_gib_becomes_rf64():
+    assert output_format(Path("x.wav"), "FLOAT", None, 2**29, 2) == ("RF64", "FLOAT")
+    assert output_format(Path("x.wav"), "FLOAT", None, 2**20, 2) == ("WAV", "FLOAT")
+
+
+def test_normalize_sets_the_peak(tmp_path):
+    source = tmp_path / "in.wav"
+    write_tone(source, subtype="FLOAT")
+    target = tmp_path / "out.wav"
+    assert run("render", str(source), "-o", str(target), "--normalize", "-3").returncode == 0
+    peak = np.max(np.abs(sf.read(target)[0]))
+    assert 20 * np.log10(peak) == pytest.approx(-3.0, abs=0.01)
+
+
+def test_render_many_files_in_parallel_into_a_folder(tmp_path):
+    sources = []
+    for i in range(3):
+        sources.append(tmp_path / f"take{i}.wav")
+        write_tone(sources[-1], seconds=0.3 + 0.1 * i)
+    out = tmp_path / "renders"
+    result = run("render", *map(str, sources), "-d", str(out), "--jobs", "2", "--preset",
+                 "Fuzz Wall")
+    assert result.returncode == 0, result.stderr
+    for source in sources:
+        assert sf.info(out / source.name).frames == sf.info(source).frames
+
+
+def test_progress_is_shown_on_stderr_for_long_files(tmp_path):
+    source = tmp_path / "long.wav"
+    sf.write(source, np.zeros((48000 * 12, 1), np.float32), 48000)
+    result = run("render", str(source), "-o", str(tmp_path / "out.wav"), "--set", "oversample=1")
+    assert result.returncode == 0
+    assert "100 %" in result.stderr
+
+
+def _error_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    source = tmp_path / "in.wav"
+    write_tone(source)
+    (tmp_path / "taken.wav").write_bytes(b"keep me")
+    (tmp_path / "text.wav").write_text("this is not audio")
+    sf.write(tmp_path / "empty.wav", np.zeros((0, 2), np.float32), 48000)
+    (tmp_path / "bad.toml").write_text("[params]\nWf = 99\n")
+    out = str(tmp_path / "out.wav")
+    return {
+        "missing": (["render", str(tmp_path / "nope.wav"), "-o", out], "nope.wav: no such file"),
+        "not audio": (["render", str(tmp_path / "text.wav"), "-o", out], "text.wav: not an audio"),
+        "empty": (["render", str(tmp_path / "empty.wav"), "-o", out], "empty.wav: empty"),
+        "output is input": (["render", str(source), "-o", str(source), "--force"],
+                            "output is the input"),
+        "exists": (["render", str(source), "-o", str(tmp_path / "taken.wav")], "already exists"),
+        "bad set": (["render", str(source), "-o", out, "--set", "Wf=loud"], "Wf"),
+        "unknown key": (["render", str(source), "-o", out, "--set", "Wq=1"], "Wq"),
+        "bad preset": (["render", str(source), "-o", out, "--preset", str(tmp_path / "bad.toml")],
+                       "bad.toml"),
+        "unknown preset": (["render", str(source), "-o", out, "--preset", "Nope"], "Nope"),
+        "bad format": (["render", str(source), "-o", str(tmp_path / "out.xyz")], ".xyz"),
+        "analyze bad set": (["analyze", "--set", "oversample=3"], "oversample"),
+    }
+
+
+@pytest.mark.parametrize("case", [
+    "missing", "not audio", "empty", "output is input", "exists", "bad set", "unknown key",
+    "bad preset", "unknown preset", "bad format", "analyze bad set"])
+def test_errors_are_one_line_exit_1_and_change_nothing(tmp_path, case):
+    args, expected = _error_cases(tmp_path)[case]
+    before = {p.name: digest(p) for p in tmp_path.iterdir()}
+    result = run(*args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert {p.name: digest(p) for p in tmp_path.iterdir()} == before  # nothing new, nothing changed
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run("render", "a.wav").returncode == 2
+    assert run("render", "a.wav", "-o", "b.wav", "-d", "c").returncode == 2
+    assert run("analyze", "--freq", "x").returncode == 2
+
+
+def test_ctrl_c_during_a_render_leaves_no_file(tmp_path):
+    source = tmp_path / "long.wav"
+    sf.write(source, np.random.default_rng(0).uniform(-1, 1, (48000 * 120, 2)).astype(np.float32),
+             48000)
+    before = digest(source)
+    target = tmp_path / "out.wav"
+    proc = subprocess.Popen([GRUTUI, "render", str(source), "-o", str(target), "--set",
+                             "oversample=8"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".out.wav") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.wav"]
+    assert digest(source) == before
+
+
+def test_analyze_json_has_the_documented_fields():
+    result = run("analyze", "--preset", "Odd Harmonics", "--set", "Wh=2.5", "--json")
+    data = json.loads(result.stdout)
+    assert data["params"]["Wh"] == 2.5 and data["params"]["bf"] == 5.0
+    assert len(data["harmonics_dbr"]) == 10 and len(data["harmonics_dbfs"]) == 10
+    assert data["harmonics_dbr"][1] < -100 and data["thd_percent"] > 1
+    assert len(data["curve"]["x"]) == len(data["curve"]["y"]) == 441
+    assert "dc" in data
+
+
+def test_analyze_options_change_the_measurement():
+    data = json.loads(run("analyze", "--freq", "1000", "--gain", "0.5", "--rate", "48000",
+                          "--json").stdout)
+    assert data["freq_hz"] == 1000 and data["rate_hz"] == 48000
+    assert max(data["curve"]["x"]) == pytest.approx(0.5, abs=1e-3)
+
+
+def test_presets_list_and_show():
+    listing = json.loads(run("presets", "list", "--json").stdout)
+    assert len(listing) >= 12 and all(p["description"] for p in listing)
+    shown = json.loads(run("presets", "show", "Odd Harmonics", "--json").stdout)
+    assert shown["params"]["bf"] == 5.0
+    text = run("presets", "show", "odd-harmonics")
+    assert text.returncode == 0 and "bf" in text.stdout
+    assert run("presets", "show", "Nope").returncode == 1
+
+
+def test_version_from_the_script_and_the_module():
+    from grutui import __version__
+
+    assert run("--version").stdout.strip() == f"grutui {__version__}"
+    module = subprocess.run([sys.executable, "-m", "grutui", "--version"], capture_output=True,
+                            text=True, env={**os.environ})
+    assert module.stdout.strip() == f"grutui {__version__}"
+
+
+def test_devices_exits_0_with_or_without_audio():
+    result = run("devices")
+    assert result.returncode == 0
+    assert result.stdout.strip() or result.stderr.strip()
+    assert "Traceback" not in result.stderr
+
+
+def test_set_overrides_the_preset():
+    base = json.loads(run("presets", "show", "Fuzz Wall", "--json").stdout)["params"]
+    data = json.loads(run("analyze", "--preset", "Fuzz Wall", "--set", "Wf=5", "--set",
+                          "dc_block=off", "--json").stdout)
+    assert data["params"] == base | {"Wf": 5.0, "dc_block": False}
+    assert Params(**data["params"]).Wf == 5.0
