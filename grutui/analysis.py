@@ -64,7 +64,7 @@ def coherent_period(freq_hz: float, rate_hz: float) -> tuple[int, int]:
     for cycles in range(1, 101):
         samples = cycles * rate_hz / freq_hz
         if abs(samples - round(samples)) < 1e-6 and round(samples) >= 2:
-            return int(round(samples)), cycles
+            return round(samples), cycles
     samples = 4096
     return samples, max(1, round(freq_hz * samples / rate_hz))
 
@@ -102,16 +102,27 @@ def analyze(
         if cycles * h < samples / 2:
             levels[h - 1] = 2.0 * abs(spectrum[cycles * h])
     dbfs = _db(levels)
-    dbr = np.where(levels > 0, dbfs - dbfs[0], FLOOR_DB) if levels[0] > 0 else np.full(
-        N_HARMONICS, FLOOR_DB)
+    dbr = (
+        np.where(levels > 0, dbfs - dbfs[0], FLOOR_DB)
+        if levels[0] > 0
+        else np.full(N_HARMONICS, FLOOR_DB)
+    )
     power = levels**2
     even, odd = power[1::2].sum(), power[2::2].sum()
     thd = 100.0 * math.sqrt(power[1:].sum()) / levels[0] if levels[0] > 0 else 0.0
     return Analysis(
-        params=params, freq_hz=freq_hz, gain=gain, rate_hz=rate_hz, curve_x=x, curve_y=y,
-        harmonics_dbfs=dbfs, harmonics_dbr=dbr, thd_percent=thd,
+        params=params,
+        freq_hz=freq_hz,
+        gain=gain,
+        rate_hz=rate_hz,
+        curve_x=x,
+        curve_y=y,
+        harmonics_dbfs=dbfs,
+        harmonics_dbr=dbr,
+        thd_percent=thd,
         even_odd_db=_power_ratio_db(even, odd),
-        dc=float(spectrum[0].real), settled=settled,
+        dc=float(spectrum[0].real),
+        settled=settled,
     )
 
 

@@ -26,8 +26,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     The suffix is kept so libraries that pick a format from the extension still can.
     """
     target = Path(target)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".part{target.suffix}",
-                                dir=target.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=f".part{target.suffix}", dir=target.parent
+    )
     os.close(fd)
     temp = Path(name)
     try:

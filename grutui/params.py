@@ -90,9 +90,9 @@ class ParamSpec:
         if self.kind == "bool":
             return (not value) if steps else value
         if self.kind == "choice":
-            index = self.choices.index(float(value))
-            moved = min(max(index + (1 if steps > 0 else -1 if steps < 0 else 0), 0), len(self.choices) - 1)
-            return int(self.choices[moved])
+            direction = (steps > 0) - (steps < 0)
+            position = self.choices.index(float(value)) + direction
+            return int(self.choices[min(max(position, 0), len(self.choices) - 1)])
         moved = round((float(value) + steps * self.step) / (self.step / 10)) * (self.step / 10)
         return float(min(max(moved, self.minimum), self.maximum))
 
@@ -108,28 +108,95 @@ class ParamSpec:
 # Ranges cover the seed notebook's figures (Wf 10, Uf 6, Uh 4, bf 5) and the author's plugin
 # (Wh 0.01..5); defaults are the plugin's. Hot settings (Wh 8) are inside the range on purpose.
 SPECS: tuple[ParamSpec, ...] = (
-    ParamSpec("Wf", "Wf", -10.0, 20.0, 0.5, 0.1, "",
-              "Input weight of the gate: more saturation and hysteresis in the top half"),
-    ParamSpec("Wh", "Wh", 0.0, 20.0, 1.0, 0.05, "",
-              "Input weight of the tanh: the drive into the nonlinearity"),
-    ParamSpec("Uf", "Uf", -10.0, 10.0, 0.5, 0.1, "",
-              "Feedback weight of the gate: wider gap between rising and falling branches"),
-    ParamSpec("Uh", "Uh", -5.0, 5.0, 0.5, 0.05, "",
-              "Feedback weight into the tanh: width of the curve's central part"),
-    ParamSpec("bf", "bf", -5.0, 10.0, 0.0, 0.1, "",
-              "Bias of the gate: high values hold the output (odd harmonics, softer attack)"),
-    ParamSpec("drive_db", "Drive", -24.0, 36.0, 0.0, 0.5, "dB",
-              "Input gain before the nonlinearity"),
-    ParamSpec("output_db", "Output", -48.0, 12.0, 0.0, 0.5, "dB",
-              "Output gain after the DC blocker"),
-    ParamSpec("mix", "Mix", 0.0, 100.0, 100.0, 1.0, "%",
-              "Dry/wet mix; the dry path is delayed to stay phase aligned"),
-    ParamSpec("oversample", "Oversampling", 1.0, 8.0, 4.0, 1.0, "x",
-              "Oversampling factor of the nonlinearity: 1x aliases, 4x is clean",
-              kind="choice", choices=(1.0, 2.0, 4.0, 8.0)),
-    ParamSpec("dc_block", "DC blocker", 0.0, 1.0, 1.0, 1.0, "",
-              "Removes the DC offset asymmetric settings leave (5 Hz high-pass)",
-              kind="bool"),
+    ParamSpec(
+        "Wf",
+        "Wf",
+        -10.0,
+        20.0,
+        0.5,
+        0.1,
+        "",
+        "Input weight of the gate: more saturation and hysteresis in the top half",
+    ),
+    ParamSpec(
+        "Wh",
+        "Wh",
+        0.0,
+        20.0,
+        1.0,
+        0.05,
+        "",
+        "Input weight of the tanh: the drive into the nonlinearity",
+    ),
+    ParamSpec(
+        "Uf",
+        "Uf",
+        -10.0,
+        10.0,
+        0.5,
+        0.1,
+        "",
+        "Feedback weight of the gate: wider gap between rising and falling branches",
+    ),
+    ParamSpec(
+        "Uh",
+        "Uh",
+        -5.0,
+        5.0,
+        0.5,
+        0.05,
+        "",
+        "Feedback weight into the tanh: width of the curve's central part",
+    ),
+    ParamSpec(
+        "bf",
+        "bf",
+        -5.0,
+        10.0,
+        0.0,
+        0.1,
+        "",
+        "Bias of the gate: high values hold the output (odd harmonics, softer attack)",
+    ),
+    ParamSpec(
+        "drive_db", "Drive", -24.0, 36.0, 0.0, 0.5, "dB", "Input gain before the nonlinearity"
+    ),
+    ParamSpec(
+        "output_db", "Output", -48.0, 12.0, 0.0, 0.5, "dB", "Output gain after the DC blocker"
+    ),
+    ParamSpec(
+        "mix",
+        "Mix",
+        0.0,
+        100.0,
+        100.0,
+        1.0,
+        "%",
+        "Dry/wet mix; the dry path is delayed to stay phase aligned",
+    ),
+    ParamSpec(
+        "oversample",
+        "Oversampling",
+        1.0,
+        8.0,
+        4.0,
+        1.0,
+        "x",
+        "Oversampling factor of the nonlinearity: 1x aliases, 4x is clean",
+        kind="choice",
+        choices=(1.0, 2.0, 4.0, 8.0),
+    ),
+    ParamSpec(
+        "dc_block",
+        "DC blocker",
+        0.0,
+        1.0,
+        1.0,
+        1.0,
+        "",
+        "Removes the DC offset asymmetric settings leave (5 Hz high-pass)",
+        kind="bool",
+    ),
 )
 
 SPEC_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in SPECS}

@@ -80,8 +80,9 @@ def parse(text: str, path: Path, factory: bool = False) -> Preset:
         raise PresetError(f"{path}: TOML error: {exc}") from None
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise PresetError(f"{path}: unknown key {sorted(unknown)[0]!r} "
-                          "(expected name, description, [params])")
+        raise PresetError(
+            f"{path}: unknown key {sorted(unknown)[0]!r} (expected name, description, [params])"
+        )
     name = data.get("name", path.stem)
     description = data.get("description", "")
     if not isinstance(name, str) or not name.strip():
@@ -130,8 +131,9 @@ def dumps(name: str, description: str, params: Params) -> str:
     return tomli_w.dumps({"name": name, "description": description, "params": params.as_dict()})
 
 
-def save(name: str, description: str, params: Params, path: Path | None = None,
-         overwrite: bool = False) -> Path:
+def save(
+    name: str, description: str, params: Params, path: Path | None = None, overwrite: bool = False
+) -> Path:
     """Save a user preset atomically; refuse to replace an existing file unless ``overwrite``."""
     if not name.strip():
         raise PresetError("a preset needs a name")

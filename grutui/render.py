@@ -9,6 +9,7 @@ Ctrl-C leaves no file behind and the input is never opened for writing.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -26,11 +27,27 @@ from grutui.params import Params
 
 BLOCK_FRAMES = 65536
 RF64_LIMIT_BYTES = 4 * 1024**3 - 1024  # a RIFF size field is 32 bits; keep room for headers
-_BYTES_PER_SAMPLE = {"PCM_S8": 1, "PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4,
-                     "FLOAT": 4, "DOUBLE": 8}
-_EXTENSION_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF",
-                      ".ogg": "OGG", ".caf": "CAF", ".w64": "W64", ".rf64": "RF64",
-                      ".au": "AU", ".mp3": "MP3"}
+_BYTES_PER_SAMPLE = {
+    "PCM_S8": 1,
+    "PCM_U8": 1,
+    "PCM_16": 2,
+    "PCM_24": 3,
+    "PCM_32": 4,
+    "FLOAT": 4,
+    "DOUBLE": 8,
+}
+_EXTENSION_FORMATS = {
+    ".wav": "WAV",
+    ".flac": "FLAC",
+    ".aif": "AIFF",
+    ".aiff": "AIFF",
+    ".ogg": "OGG",
+    ".caf": "CAF",
+    ".w64": "W64",
+    ".rf64": "RF64",
+    ".au": "AU",
+    ".mp3": "MP3",
+}
 _COMMON_SUBTYPES = ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "VORBIS", "MPEG_LAYER_III")
 
 
@@ -38,7 +55,7 @@ class RenderError(GrutuiError):
     """A render that cannot be done; the message names the file."""
 
 
-class RenderCancelled(GrutuiError):
+class RenderCancelled(GrutuiError):  # noqa: N818 - a cancel is not an error to the user
     """The render was cancelled; no output was left."""
 
 
@@ -98,15 +115,17 @@ def _why(exc: sf.LibsndfileError) -> str:
     return str(getattr(exc, "error_string", "") or exc).strip().rstrip(".")
 
 
-def output_format(target: Path, in_subtype: str, subtype: str | None, frames: int,
-                  channels: int) -> tuple[str, str]:
+def output_format(
+    target: Path, in_subtype: str, subtype: str | None, frames: int, channels: int
+) -> tuple[str, str]:
     """(format, subtype) for ``target``: format from the extension, subtype as asked or the
     input's where the format allows it; WAV that would pass 4 GiB becomes RF64."""
     ext = target.suffix.lower()
     if ext not in _EXTENSION_FORMATS or ext not in FORMATS:
         known = " ".join(sorted(FORMATS))
-        raise RenderError(f"{target}: unknown output format {ext or '(no extension)'!r} "
-                          f"(use one of {known})")
+        raise RenderError(
+            f"{target}: unknown output format {ext or '(no extension)'!r} (use one of {known})"
+        )
     fmt = _EXTENSION_FORMATS[ext]
     if subtype:
         if not sf.check_format(fmt, subtype):
@@ -121,8 +140,9 @@ def output_format(target: Path, in_subtype: str, subtype: str | None, frames: in
     return fmt, chosen
 
 
-def plan(inputs: Sequence[str], output: str | None = None, folder: str | None = None,
-         force: bool = False) -> list[Job]:
+def plan(
+    inputs: Sequence[str], output: str | None = None, folder: str | None = None, force: bool = False
+) -> list[Job]:
     """Check every input and output before anything is written; one ``RenderError`` if not."""
     if output is not None and len(inputs) != 1:
         raise RenderError(f"-o takes one input, got {len(inputs)}: use -d DIR for several")
@@ -139,8 +159,9 @@ def plan(inputs: Sequence[str], output: str | None = None, folder: str | None = 
         if target.exists() and target.is_dir():
             raise RenderError(f"{target}: is a folder")
         if target.resolve() in targets:
-            raise RenderError(f"{target}: both {targets[target.resolve()]} and {source} "
-                              "would render to it")
+            raise RenderError(
+                f"{target}: both {targets[target.resolve()]} and {source} would render to it"
+            )
         targets[target.resolve()] = source
         if folder is None and not target.parent.is_dir():
             raise RenderError(f"{target.parent}: no such folder")
@@ -171,9 +192,15 @@ def _tpdf_pcm16(block: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def render_file(
-    in_path: str | os.PathLike[str], out_path: str | os.PathLike[str], params: Params, *,
-    subtype: str | None = None, normalize_dbfs: float | None = None, force: bool = False,
-    progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None,
+    in_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    params: Params,
+    *,
+    subtype: str | None = None,
+    normalize_dbfs: float | None = None,
+    force: bool = False,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Path:
     """Render one file; returns the output path. See the module docstring for guarantees."""
     source, target = Path(in_path), Path(out_path)
@@ -205,9 +232,12 @@ def render_file(
             chain.reset()
         rng = np.random.default_rng(0)
         clip = chosen.startswith("PCM")
-        with atomic_path(job.target) as temp, sf.SoundFile(
-            temp, "w", samplerate=f.samplerate, channels=f.channels, format=fmt, subtype=chosen
-        ) as out_file:
+        with (
+            atomic_path(job.target) as temp,
+            sf.SoundFile(
+                temp, "w", samplerate=f.samplerate, channels=f.channels, format=fmt, subtype=chosen
+            ) as out_file,
+        ):
             for out in _blocks(chain, f):
                 if gain != 1.0:
                     out *= np.float32(gain)
@@ -219,15 +249,27 @@ def render_file(
     return job.target
 
 
-def _render_job(job: Job, options: RenderOptions,
-                progress: Callable[[float], None] | None = None) -> Path:
+def _render_job(
+    job: Job, options: RenderOptions, progress: Callable[[float], None] | None = None
+) -> Path:
     # outputs were checked (and --force honoured) by plan() before any job started
-    return render_file(job.source, job.target, options.params, subtype=options.subtype,
-                       normalize_dbfs=options.normalize_dbfs, force=True, progress=progress)
+    return render_file(
+        job.source,
+        job.target,
+        options.params,
+        subtype=options.subtype,
+        normalize_dbfs=options.normalize_dbfs,
+        force=True,
+        progress=progress,
+    )
 
 
-def run_jobs(jobs: Sequence[Job], options: RenderOptions, processes: int = 1,
-             progress: Callable[[Job, float], None] | None = None) -> list[Path]:
+def run_jobs(
+    jobs: Sequence[Job],
+    options: RenderOptions,
+    processes: int = 1,
+    progress: Callable[[Job, float], None] | None = None,
+) -> list[Path]:
     """Render ``jobs`` (from ``plan``), in ``processes`` parallel processes when more than one.
 
     ``progress(job, fraction)`` is called in this process for sequential renders only.
@@ -238,7 +280,7 @@ def run_jobs(jobs: Sequence[Job], options: RenderOptions, processes: int = 1,
         job.target.parent.mkdir(parents=True, exist_ok=True)
     if processes == 1 or len(jobs) == 1:
         return [
-            _render_job(job, options, (lambda frac, job=job: progress(job, frac)) if progress else None)
+            _render_job(job, options, functools.partial(progress, job) if progress else None)
             for job in jobs
         ]
     with ProcessPoolExecutor(max_workers=min(processes, len(jobs))) as pool:

@@ -17,11 +17,18 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     return config
 
 
-def write_tone(path: Path, rate_hz: int = 48000, channels: int = 2, seconds: float = 1.0,
-               subtype: str = "PCM_24", amplitude: float = 0.5) -> np.ndarray:
+def write_tone(
+    path: Path,
+    rate_hz: int = 48000,
+    channels: int = 2,
+    seconds: float = 1.0,
+    subtype: str = "PCM_24",
+    amplitude: float = 0.5,
+) -> np.ndarray:
     """Write a multi-tone test file (a different frequency per channel); return its samples."""
     t = np.arange(int(rate_hz * seconds)) / rate_hz
-    data = np.stack([amplitude * np.sin(2 * np.pi * (110.0 * (c + 1)) * t + c)
-                     for c in range(channels)], axis=1).astype(np.float32)
+    data = np.stack(
+        [amplitude * np.sin(2 * np.pi * (110.0 * (c + 1)) * t + c) for c in range(channels)], axis=1
+    ).astype(np.float32)
     sf.write(path, data, rate_hz, subtype=subtype)
     return sf.read(path, dtype="float32", always_2d=True)[0]

@@ -34,9 +34,13 @@ def test_transfer_curve_shows_hysteresis():
     x, y = result.curve_x, result.curve_y
     rising = np.gradient(x) > 0
     # the same input value gives a different output on the way up and on the way down
-    gap = [abs(np.interp(v, x[rising][np.argsort(x[rising])], y[rising][np.argsort(x[rising])])
-               - np.interp(v, x[~rising][np.argsort(x[~rising])], y[~rising][np.argsort(x[~rising])]))
-           for v in (-0.5, 0.0, 0.5)]
+    gap = [
+        abs(
+            np.interp(v, x[rising][np.argsort(x[rising])], y[rising][np.argsort(x[rising])])
+            - np.interp(v, x[~rising][np.argsort(x[~rising])], y[~rising][np.argsort(x[~rising])])
+        )
+        for v in (-0.5, 0.0, 0.5)
+    ]
     assert max(gap) > 0.05
 
 

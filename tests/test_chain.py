@@ -61,7 +61,7 @@ def test_block_size_does_not_change_the_samples(channels):
     chain = Chain(48000, channels, 700, params)
     pieces, start = [], 0
     for size in [1, 7, 64, 700, 333, 1000, 2895]:
-        pieces.append(chain.process(x[start:start + size]))
+        pieces.append(chain.process(x[start : start + size]))
         start += size
     assert start == len(x)
     np.testing.assert_array_equal(np.concatenate(pieces), whole)
@@ -85,13 +85,16 @@ def test_latency_is_reported_exactly(factor):
     rate = 48000
     noise = np.random.default_rng(4).normal(0, 0.01, rate // 4)
     x = np.convolve(noise, np.hanning(9) / 4, mode="same").astype(np.float32)[:, None]
-    chain = Chain(rate, 1, 4096, Params(Wf=0, Wh=1, Uf=0, Uh=0, bf=-5, oversample=factor,
-                                        dc_block=False))
+    chain = Chain(
+        rate, 1, 4096, Params(Wf=0, Wh=1, Uf=0, Uh=0, bf=-5, oversample=factor, dc_block=False)
+    )
     wet = chain.process(x)[:, 0].astype(np.float64)
-    k = np.argmax(np.correlate(x[4000 - 200:8000, 0], wet[4000:8000], mode="valid"))
+    k = np.argmax(np.correlate(x[4000 - 200 : 8000, 0], wet[4000:8000], mode="valid"))
     assert 200 - k == chain.latency_samples
     dry = Chain(rate, 1, 4096, Params(mix=0, oversample=factor)).process(x)[:, 0]
-    np.testing.assert_array_equal(dry[chain.latency_samples:], x[: len(x) - chain.latency_samples, 0])
+    np.testing.assert_array_equal(
+        dry[chain.latency_samples :], x[: len(x) - chain.latency_samples, 0]
+    )
 
 
 def test_half_mix_does_not_comb_filter():
@@ -130,11 +133,22 @@ def test_nan_and_inf_inputs_count_as_silence_and_do_not_poison_the_state():
 
 @settings(max_examples=200, deadline=None)
 @given(
-    gru=st.fixed_dictionaries({name: st.floats(SEED_LIMIT[0], SEED_LIMIT[1]) for name, SEED_LIMIT in
-                               {n: (SPEC_BY_NAME[n].minimum, SPEC_BY_NAME[n].maximum)
-                                for n in ("Wf", "Wh", "Uf", "Uh", "bf")}.items()}),
-    samples=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32),
-                               st.floats(-1e6, 1e6, width=32)), min_size=1, max_size=64),
+    gru=st.fixed_dictionaries(
+        {
+            name: st.floats(SEED_LIMIT[0], SEED_LIMIT[1])
+            for name, SEED_LIMIT in {
+                n: (SPEC_BY_NAME[n].minimum, SPEC_BY_NAME[n].maximum)
+                for n in ("Wf", "Wh", "Uf", "Uh", "bf")
+            }.items()
+        }
+    ),
+    samples=st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True, width=32), st.floats(-1e6, 1e6, width=32)
+        ),
+        min_size=1,
+        max_size=64,
+    ),
     k=st.sampled_from([0.125, 0.25, 0.5, 0.91875, 1.0, 2.0]),
 )
 def test_gru_stage_output_is_bounded_for_any_parameters_and_input(gru, samples, k):

@@ -37,22 +37,29 @@ def digest(path: Path) -> str:
     ("rate", "channels", "subtype", "ext"),
     [(44100, 1, "PCM_16", ".wav"), (48000, 2, "FLOAT", ".wav"), (96000, 6, "PCM_24", ".flac")],
 )
-def test_render_keeps_rate_channels_length_and_subtype_and_aligns(tmp_path, rate, channels,
-                                                                  subtype, ext):
+def test_render_keeps_rate_channels_length_and_subtype_and_aligns(
+    tmp_path, rate, channels, subtype, ext
+):
     source = tmp_path / f"in{ext}"
     data = write_tone(source, rate, channels, seconds=0.7, subtype=subtype)
     target = tmp_path / f"out{ext}"
-    result = run("render", str(source), "-o", str(target), "--preset", "Valve Crunch",
-                 "--set", "mix=100")
+    result = run(
+        "render", str(source), "-o", str(target), "--preset", "Valve Crunch", "--set", "mix=100"
+    )
     assert result.returncode == 0, result.stderr
     info = sf.info(target)
     assert (info.samplerate, info.channels, info.frames, info.subtype) == (
-        rate, channels, len(data), subtype)
+        rate,
+        channels,
+        len(data),
+        subtype,
+    )
     rendered = sf.read(target, dtype="float32", always_2d=True)[0]
     chain = Chain(rate, channels, 4096, presets.find("Valve Crunch").params)
-    expected = chain.process(np.concatenate([data, np.zeros((chain.latency_samples, channels),
-                                                            np.float32)]))
-    expected = expected[chain.latency_samples:]
+    expected = chain.process(
+        np.concatenate([data, np.zeros((chain.latency_samples, channels), np.float32)])
+    )
+    expected = expected[chain.latency_samples :]
     tolerance = 2e-4 if subtype == "PCM_16" else 1e-4 if subtype == "PCM_24" else 1e-6
     np.testing.assert_allclose(rendered, np.clip(expected, -1, 1), atol=tolerance)
 
@@ -69,8 +76,12 @@ def test_render_16_bit_is_dithered(tmp_path):
     source = tmp_path / "in.wav"
     sf.write(source, np.full((48000, 1), 0.3, np.float32), 48000, subtype="FLOAT")
     target = tmp_path / "out.wav"
-    assert run("render", str(source), "-o", str(target), "--subtype", "PCM_16", "--set",
-               "mix=0").returncode == 0
+    assert (
+        run(
+            "render", str(source), "-o", str(target), "--subtype", "PCM_16", "--set", "mix=0"
+        ).returncode
+        == 0
+    )
     ints = sf.read(target, dtype="int16")[0]
     # a constant input comes out as a constant plus triangular noise of +-1 LSB
     assert set(np.unique(ints)) <= {9829, 9830, 9831} and len(np.unique(ints)) == 3
@@ -106,8 +117,9 @@ def test_render_many_files_in_parallel_into_a_folder(tmp_path):
         sources.append(tmp_path / f"take{i}.wav")
         write_tone(sources[-1], seconds=0.3 + 0.1 * i)
     out = tmp_path / "renders"
-    result = run("render", *map(str, sources), "-d", str(out), "--jobs", "2", "--preset",
-                 "Fuzz Wall")
+    result = run(
+        "render", *map(str, sources), "-d", str(out), "--jobs", "2", "--preset", "Fuzz Wall"
+    )
     assert result.returncode == 0, result.stderr
     for source in sources:
         assert sf.info(out / source.name).frames == sf.info(source).frames
@@ -133,22 +145,39 @@ def _error_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "missing": (["render", str(tmp_path / "nope.wav"), "-o", out], "nope.wav: no such file"),
         "not audio": (["render", str(tmp_path / "text.wav"), "-o", out], "text.wav: not an audio"),
         "empty": (["render", str(tmp_path / "empty.wav"), "-o", out], "empty.wav: empty"),
-        "output is input": (["render", str(source), "-o", str(source), "--force"],
-                            "output is the input"),
+        "output is input": (
+            ["render", str(source), "-o", str(source), "--force"],
+            "output is the input",
+        ),
         "exists": (["render", str(source), "-o", str(tmp_path / "taken.wav")], "already exists"),
         "bad set": (["render", str(source), "-o", out, "--set", "Wf=loud"], "Wf"),
         "unknown key": (["render", str(source), "-o", out, "--set", "Wq=1"], "Wq"),
-        "bad preset": (["render", str(source), "-o", out, "--preset", str(tmp_path / "bad.toml")],
-                       "bad.toml"),
+        "bad preset": (
+            ["render", str(source), "-o", out, "--preset", str(tmp_path / "bad.toml")],
+            "bad.toml",
+        ),
         "unknown preset": (["render", str(source), "-o", out, "--preset", "Nope"], "Nope"),
         "bad format": (["render", str(source), "-o", str(tmp_path / "out.xyz")], ".xyz"),
         "analyze bad set": (["analyze", "--set", "oversample=3"], "oversample"),
     }
 
 
-@pytest.mark.parametrize("case", [
-    "missing", "not audio", "empty", "output is input", "exists", "bad set", "unknown key",
-    "bad preset", "unknown preset", "bad format", "analyze bad set"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "not audio",
+        "empty",
+        "output is input",
+        "exists",
+        "bad set",
+        "unknown key",
+        "bad preset",
+        "unknown preset",
+        "bad format",
+        "analyze bad set",
+    ],
+)
 def test_errors_are_one_line_exit_1_and_change_nothing(tmp_path, case):
     args, expected = _error_cases(tmp_path)[case]
     before = {p.name: digest(p) for p in tmp_path.iterdir()}
@@ -167,12 +196,16 @@ def test_usage_errors_exit_2(tmp_path):
 
 def test_ctrl_c_during_a_render_leaves_no_file(tmp_path):
     source = tmp_path / "long.wav"
-    sf.write(source, np.random.default_rng(0).uniform(-1, 1, (48000 * 120, 2)).astype(np.float32),
-             48000)
+    sf.write(
+        source, np.random.default_rng(0).uniform(-1, 1, (48000 * 120, 2)).astype(np.float32), 48000
+    )
     before = digest(source)
     target = tmp_path / "out.wav"
-    proc = subprocess.Popen([GRUTUI, "render", str(source), "-o", str(target), "--set",
-                             "oversample=8"], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [GRUTUI, "render", str(source), "-o", str(target), "--set", "oversample=8"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not any(p.name.startswith(".out.wav") for p in tmp_path.iterdir()):
         assert time.monotonic() < deadline and proc.poll() is None
@@ -195,8 +228,9 @@ def test_analyze_json_has_the_documented_fields():
 
 
 def test_analyze_options_change_the_measurement():
-    data = json.loads(run("analyze", "--freq", "1000", "--gain", "0.5", "--rate", "48000",
-                          "--json").stdout)
+    data = json.loads(
+        run("analyze", "--freq", "1000", "--gain", "0.5", "--rate", "48000", "--json").stdout
+    )
     assert data["freq_hz"] == 1000 and data["rate_hz"] == 48000
     assert max(data["curve"]["x"]) == pytest.approx(0.5, abs=1e-3)
 
@@ -215,8 +249,12 @@ def test_version_from_the_script_and_the_module():
     from grutui import __version__
 
     assert run("--version").stdout.strip() == f"grutui {__version__}"
-    module = subprocess.run([sys.executable, "-m", "grutui", "--version"], capture_output=True,
-                            text=True, env={**os.environ})
+    module = subprocess.run(
+        [sys.executable, "-m", "grutui", "--version"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    )
     assert module.stdout.strip() == f"grutui {__version__}"
 
 
@@ -229,7 +267,10 @@ def test_devices_exits_0_with_or_without_audio():
 
 def test_set_overrides_the_preset():
     base = json.loads(run("presets", "show", "Fuzz Wall", "--json").stdout)["params"]
-    data = json.loads(run("analyze", "--preset", "Fuzz Wall", "--set", "Wf=5", "--set",
-                          "dc_block=off", "--json").stdout)
+    data = json.loads(
+        run(
+            "analyze", "--preset", "Fuzz Wall", "--set", "Wf=5", "--set", "dc_block=off", "--json"
+        ).stdout
+    )
     assert data["params"] == base | {"Wf": 5.0, "dc_block": False}
     assert Params(**data["params"]).Wf == 5.0

@@ -24,8 +24,10 @@ def test_at_least_twelve_factory_presets_with_names_and_descriptions():
 
 
 def test_the_seed_presets_hold_the_seed_values():
-    assert presets.find("odd harmonics").params.as_dict() | {} == Params(
-        Wf=0, Wh=2, Uf=0, Uh=0, bf=5).as_dict()
+    assert (
+        presets.find("odd harmonics").params.as_dict() | {}
+        == Params(Wf=0, Wh=2, Uf=0, Uh=0, bf=5).as_dict()
+    )
     odd_even = presets.find("odd-and-even").params
     assert (odd_even.Wf, odd_even.Wh, odd_even.Uf, odd_even.Uh, odd_even.bf) == (5, 2, 2, 0, 0)
     assert presets.find("Plugin Default").params == Params()
@@ -80,27 +82,51 @@ def test_a_broken_user_preset_is_reported_not_ignored(isolated_user_dirs):
     folder = isolated_user_dirs / "presets"
     folder.mkdir()
     (folder / "broken.toml").write_text("[params\n")
-    with pytest.raises(presets.PresetError, match="broken.toml"):
+    with pytest.raises(presets.PresetError, match=r"broken\.toml"):
         presets.list_presets()
 
 
 @pytest.mark.slow
 def test_factory_presets_are_found_from_an_installed_wheel(tmp_path):
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(dist.glob("grutui-*.whl"))
     venv = tmp_path / "venv"
     # the fresh venv sees the already-installed dependencies, but grutui only from the wheel
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall",
-                    "--quiet", str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--force-reinstall",
+            "--quiet",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     env = {**os.environ, "PYTHONPATH": ""}
-    out = subprocess.run([str(python), "-c",
-                          "import grutui, grutui.presets as p; print(grutui.__file__);"
-                          "print(len([x for x in p.list_presets() if x.factory]))"],
-                         check=True, capture_output=True, text=True, cwd=tmp_path, env=env)
+    out = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import grutui, grutui.presets as p; print(grutui.__file__);"
+            "print(len([x for x in p.list_presets() if x.factory]))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     module_file, count = out.stdout.split()
     assert str(venv) in module_file
     assert int(count) == len(list((REPO / "presets").glob("*.toml")))

@@ -49,7 +49,10 @@ class Chain:
     """The gated recurrent distortion chain for ``channels`` channels at ``rate_hz``."""
 
     def __init__(
-        self, rate_hz: float = 48000.0, channels: int = 2, max_block: int = 4096,
+        self,
+        rate_hz: float = 48000.0,
+        channels: int = 2,
+        max_block: int = 4096,
         params: Params | None = None,
     ) -> None:
         self._params = params or Params()
@@ -132,21 +135,26 @@ class Chain:
         return out
 
     def process_into(self, block: np.ndarray, out: np.ndarray) -> None:
-        """Process ``block`` (frames <= max_block, channels) float32 into ``out``, allocating nothing."""
+        """Process ``block`` (frames <= max_block, channels) float32 into ``out``.
+
+        Allocates nothing, so an audio callback may call it.
+        """
         n = block.shape[0]
         if block.shape[1] != self.channels or n > self.max_block:
             raise ValueError(
                 f"block of shape {block.shape} does not fit a chain prepared for "
                 f"{self.channels} channels and {self.max_block} frames"
             )
-        bad = kernels.input_stage(block, n, self._dry, self._wet, self._io_cur, self._io_tgt,
-                                  self._base_coef)
+        bad = kernels.input_stage(
+            block, n, self._dry, self._wet, self._io_cur, self._io_tgt, self._base_coef
+        )
         signal, count = self._wet, n
         for stage in self._stages[: self._n_stages]:
             kernels.upsample(signal, count, stage.up_work, stage.phases, stage.out)
             signal, count = stage.out, 2 * count
-        bad += kernels.gru(signal, count, self._y1, self._gru_cur, self._gru_tgt,
-                           self._gru_coef, self._gru_k)
+        bad += kernels.gru(
+            signal, count, self._y1, self._gru_cur, self._gru_tgt, self._gru_coef, self._gru_k
+        )
         for index in range(self._n_stages - 1, -1, -1):
             count //= 2
             target = self._stages[index - 1].out if index else self._wet
@@ -154,8 +162,19 @@ class Chain:
             kernels.downsample(signal, count, 2, stage.down_work, stage.h_rev, target)
             signal = target
         self._last_n = n
-        kernels.output_stage(signal, self._dry, n, self._ring, self._ring_pos, self._dc_state,
-                             self._dc_pole, self._io_cur, self._io_tgt, self._base_coef, out)
+        kernels.output_stage(
+            signal,
+            self._dry,
+            n,
+            self._ring,
+            self._ring_pos,
+            self._dc_state,
+            self._dc_pole,
+            self._io_cur,
+            self._io_tgt,
+            self._base_coef,
+            out,
+        )
         self.nonfinite_count += bad
 
     def settle_dc_blocker(self) -> None:

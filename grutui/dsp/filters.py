@@ -32,7 +32,7 @@ def cache_dir() -> Path:
     return Path(root)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def stage_taps(stage: int) -> np.ndarray:
     """Prototype low-pass of the 2x stage at ``2**stage`` times the base rate (cached on disk)."""
     path = cache_dir() / f"fir-v{DESIGN_VERSION}-stage{stage}-{PASSBAND_EDGE}-{STOPBAND_DB}.npy"
@@ -74,7 +74,7 @@ def stage_latency(stage: int) -> int:
 
 
 def polyphase(taps: np.ndarray, factor: int) -> np.ndarray:
-    """Time-reversed polyphase branches of ``taps`` for interpolation by ``factor``, gain ``factor``."""
+    """Time-reversed polyphase branches of ``taps`` for interpolating by ``factor`` (gain too)."""
     length = -(-len(taps) // factor) * factor
     padded = np.zeros(length)
     padded[: len(taps)] = taps * factor

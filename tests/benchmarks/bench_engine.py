@@ -61,12 +61,14 @@ def c_reference_frames_per_s(frames: int, repeats: int) -> float | None:
         return None
     with tempfile.TemporaryDirectory() as folder:
         binary = Path(folder) / "c_reference"
-        subprocess.run([compiler, "-O3", "-march=native", str(source), "-o", str(binary), "-lm"],
-                       check=True)
+        subprocess.run(
+            [compiler, "-O3", "-march=native", str(source), "-o", str(binary), "-lm"], check=True
+        )
         speeds = []
         for _ in range(repeats):
-            out = subprocess.run([str(binary), str(frames)], capture_output=True, text=True,
-                                 check=True).stdout.split()
+            out = subprocess.run(
+                [str(binary), str(frames)], capture_output=True, text=True, check=True
+            ).stdout.split()
             speeds.append(float(next(w for w in reversed(out) if _is_number(w))))
         return statistics.median(speeds)
 
@@ -99,8 +101,9 @@ def render_speed(folder: Path, seconds: float, repeats: int) -> dict[int, float]
         params = Params(Wf=5, Wh=3, Uf=2, Uh=0.5, bf=0, oversample=factor)
         target = folder / f"speed-{factor}x.wav"
         render_file(source, target, params, force=True)  # compile and warm the caches
-        took = median_time(lambda p=params, t=target: render_file(source, t, p, force=True),
-                           repeats)
+        took = median_time(
+            lambda p=params, t=target: render_file(source, t, p, force=True), repeats
+        )
         speeds[factor] = seconds / took
     return speeds
 
@@ -112,23 +115,32 @@ def render_peak_rss_mb(source: Path, target: Path) -> float:
         " Params; render_file(sys.argv[1], sys.argv[2], Params(oversample=4), force=True);"
         " print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(source), str(target)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(source), str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout.split()[-1]) / 1024
 
 
 def startup_seconds(args: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "grutui", *args], check=True, capture_output=True,
-                   env=env)
+    subprocess.run(
+        [sys.executable, "-m", "grutui", *args], check=True, capture_output=True, env=env
+    )
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter files, fewer repeats")
-    parser.add_argument("--long-minutes", type=float, default=30.0,
-                        help="length of the long file of the memory benchmark")
+    parser.add_argument(
+        "--long-minutes",
+        type=float,
+        default=30.0,
+        help="length of the long file of the memory benchmark",
+    )
     args = parser.parse_args()
     repeats = 3 if args.quick else 5
     frames = 500_000 if args.quick else 2_000_000
@@ -152,8 +164,9 @@ def main() -> None:
             params = Params(oversample=factor)
             analyze(params)
             took = median_time(lambda p=params: analyze(p), 50)
-            rows.append((f"analysis (curve + harmonics), {factor}x",
-                         f"{took * 1e3:.2f} ms  (target < 5)"))
+            rows.append(
+                (f"analysis (curve + harmonics), {factor}x", f"{took * 1e3:.2f} ms  (target < 5)")
+            )
 
         short, long_ = folder / "one-minute.wav", folder / "long.wav"
         write_noise(short, 60, "PCM_16")
@@ -161,14 +174,23 @@ def main() -> None:
         rss_short = render_peak_rss_mb(short, folder / "out-short.wav")
         rss_long = render_peak_rss_mb(long_, folder / "out-long.wav")
         rows.append(("peak memory, render 1 minute", f"{rss_short:.0f} MB"))
-        rows.append((f"peak memory, render {args.long_minutes:g} minutes",
-                     f"{rss_long:.0f} MB  ({(rss_long / rss_short - 1) * 100:+.1f} %, target "
-                     "within 10 %)"))
+        rows.append(
+            (
+                f"peak memory, render {args.long_minutes:g} minutes",
+                f"{rss_long:.0f} MB  ({(rss_long / rss_short - 1) * 100:+.1f} %, target "
+                "within 10 %)",
+            )
+        )
 
-        cold_env = {**os.environ, "NUMBA_CACHE_DIR": str(folder / "numba-cold"),
-                    "GRUTUI_CACHE_DIR": str(folder / "grutui-cold")}
-        for label, command in (("grutui --version", ["--version"]),
-                               ("first analysis (grutui analyze)", ["analyze"])):
+        cold_env = {
+            **os.environ,
+            "NUMBA_CACHE_DIR": str(folder / "numba-cold"),
+            "GRUTUI_CACHE_DIR": str(folder / "grutui-cold"),
+        }
+        for label, command in (
+            ("grutui --version", ["--version"]),
+            ("first analysis (grutui analyze)", ["analyze"]),
+        ):
             cold = startup_seconds(command, cold_env)
             warm = statistics.median(startup_seconds(command, cold_env) for _ in range(repeats))
             rows.append((f"{label}, cold", f"{cold:.2f} s"))
