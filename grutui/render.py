@@ -9,8 +9,10 @@ Ctrl-C leaves no file behind and the input is never opened for writing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -249,9 +251,24 @@ def render_file(
     return job.target
 
 
+_interrupted = threading.Event()  # set in a worker process once Ctrl-C reached it
+
+
+def _worker_init() -> None:
+    """Make a render worker remember Ctrl-C, so it starts no queued job after one."""
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        _interrupted.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
 def _render_job(
     job: Job, options: RenderOptions, progress: Callable[[float], None] | None = None
 ) -> Path:
+    if _interrupted.is_set():
+        raise RenderCancelled(f"{job.target}: render cancelled")
     # outputs were checked (and --force honoured) by plan() before any job started
     return render_file(
         job.source,
@@ -283,6 +300,18 @@ def run_jobs(
             _render_job(job, options, functools.partial(progress, job) if progress else None)
             for job in jobs
         ]
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(processes, len(jobs)), initializer=_worker_init)
+    try:
         futures = [pool.submit(_render_job, job, options) for job in jobs]
         return [future.result() for future in futures]
+    except BaseException:
+        # Ctrl-C reaches the whole process group from a terminal, but `kill -INT` reaches only
+        # us: pass it on so every worker abandons its file (atomic_path removes the partial one).
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGINT)
+        raise
+    finally:
+        pool.shutdown(wait=True)
