@@ -73,10 +73,12 @@ def steady_period(chain: Chain, period: np.ndarray) -> tuple[np.ndarray, bool]:
     """Run ``period`` (frames, channels) through ``chain`` until its output repeats."""
     chain.reset()
     previous = None
-    for _ in range(MAX_PERIODS):
+    # until the latency has passed the output is silence, which repeats without being steady
+    first_check = 1 + -(-chain.latency_samples // len(period))
+    for index in range(MAX_PERIODS):
         out = chain.process(period)
         chain.settle_dc_blocker()  # the only stage that would take seconds to settle
-        if previous is not None and np.max(np.abs(out - previous)) < STEADY_TOLERANCE:
+        if index >= first_check and np.max(np.abs(out - previous)) < STEADY_TOLERANCE:
             return out, True
         previous = out
     return out, False

@@ -7,6 +7,7 @@ import pytest
 
 from grutui import presets
 from grutui.analysis import aliasing_db, analyze
+from grutui.dsp import Chain
 from grutui.params import Params
 
 FACTORY = [p for p in presets.list_presets() if p.factory]
@@ -86,3 +87,15 @@ def test_analysis_is_json_ready():
 def test_a_frequency_above_nyquist_is_refused():
     with pytest.raises(ValueError, match="Hz"):
         analyze(Params(), freq_hz=30000, rate_hz=44100)
+
+
+@pytest.mark.parametrize("freq", [1000.0, 4000.0, 12000.0])
+def test_a_period_shorter_than_the_latency_is_still_measured(freq):
+    params = presets.find("Odd Harmonics").params
+    result = analyze(params, freq_hz=freq, gain=0.5, rate_hz=48000)
+    t = np.arange(48000) / 48000
+    x = (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)[:, None]
+    out = Chain(48000, 1, 4096, params).process(x)[24000:, 0]
+    level_dbfs = 20 * np.log10(np.sqrt(2 * np.mean(out.astype(np.float64) ** 2)))
+    assert result.settled and len(result.curve_x) < Chain(48000, 1, 64, params).latency_samples
+    assert result.harmonics_dbfs[0] == pytest.approx(level_dbfs, abs=0.2)

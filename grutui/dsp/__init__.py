@@ -24,7 +24,7 @@ def _version_keyed_numba_cache() -> None:
         "numba",
         f"grutui{__version__}-numba{numba.__version__}-{python}",
     )
-    numba.config.CACHE_DIR = folder
+    numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
 
 
 _version_keyed_numba_cache()

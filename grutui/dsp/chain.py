@@ -9,6 +9,7 @@ a block of at most ``max_block`` frames allocates no array, so an audio callback
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -54,10 +55,16 @@ class Chain:
         channels: int = 2,
         max_block: int = 4096,
         params: Params | None = None,
+        *,
+        all_stages: bool = False,
+        hold_gil: bool = False,
     ) -> None:
+        """``hold_gil`` runs kernels that keep the GIL, for an audio callback (see
+        ``kernels.gil_holding``); render and analysis threads want the default."""
         self._params = params or Params()
         self.nonfinite_count = 0
-        self.prepare(rate_hz, channels, max_block)
+        self._k: Any = kernels.gil_holding() if hold_gil else kernels
+        self.prepare(rate_hz, channels, max_block, all_stages)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def prepare(
@@ -76,6 +83,7 @@ class Chain:
         self._dry = np.zeros((channels, max_block), np.float32)
         self._wet = np.zeros((channels, max_block), np.float32)
         self._stages: list[_Stage] = []  # built on demand: 1x needs no filter (and no scipy)
+        self._ring = np.zeros((channels, 0), np.float32)  # the dry delay, as long as the stages
         self._ring_pos = np.zeros(1, np.int64)
         self._dc_state = np.zeros((channels, 2), np.float64)
         self._y1 = np.zeros(channels, np.float64)
@@ -86,7 +94,6 @@ class Chain:
         self._base_coef = _smoothing_coef(self.rate_hz)
         self._dc_pole = math.exp(-2.0 * math.pi * DC_CUTOFF_HZ / self.rate_hz)
         self._last_n = 0
-        self._latency = -1
         self._configure(self._params)
         if all_stages:
             self._build_stages(filters.MAX_STAGES)
@@ -145,28 +152,29 @@ class Chain:
                 f"block of shape {block.shape} does not fit a chain prepared for "
                 f"{self.channels} channels and {self.max_block} frames"
             )
-        bad = kernels.input_stage(
+        bad = self._k.input_stage(
             block, n, self._dry, self._wet, self._io_cur, self._io_tgt, self._base_coef
         )
         signal, count = self._wet, n
         for stage in self._stages[: self._n_stages]:
-            kernels.upsample(signal, count, stage.up_work, stage.phases, stage.out)
+            self._k.upsample(signal, count, stage.up_work, stage.phases, stage.out)
             signal, count = stage.out, 2 * count
-        bad += kernels.gru(
+        bad += self._k.gru(
             signal, count, self._y1, self._gru_cur, self._gru_tgt, self._gru_coef, self._gru_k
         )
         for index in range(self._n_stages - 1, -1, -1):
             count //= 2
             target = self._stages[index - 1].out if index else self._wet
             stage = self._stages[index]
-            kernels.downsample(signal, count, 2, stage.down_work, stage.h_rev, target)
+            self._k.downsample(signal, count, 2, stage.down_work, stage.h_rev, target)
             signal = target
         self._last_n = n
-        kernels.output_stage(
+        self._k.output_stage(
             signal,
             self._dry,
             n,
             self._ring,
+            self._latency,
             self._ring_pos,
             self._dc_state,
             self._dc_pole,
@@ -205,13 +213,11 @@ class Chain:
             params.mix / 100.0,
             1.0 if params.dc_block else 0.0,
         ]
-        latency = sum(filters.stage_latency(s) for s in range(1, n_stages + 1))
-        if latency != self._latency:
-            self._latency = latency
-            self._ring = np.zeros((self.channels, latency), np.float32)
-            self._ring_pos[0] = 0
+        self._latency = sum(filters.stage_latency(s) for s in range(1, n_stages + 1))
 
     def _build_stages(self, count: int) -> None:
         while len(self._stages) < count:
             stage_max_in = self.max_block * 2 ** len(self._stages)
             self._stages.append(_Stage(len(self._stages) + 1, self.channels, stage_max_in))
+            longest = sum(filters.stage_latency(s) for s in range(1, len(self._stages) + 1))
+            self._ring = np.zeros((self.channels, longest), np.float32)

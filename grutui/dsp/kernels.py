@@ -15,6 +15,9 @@ per sample with coefficient ``coef``, the same smoothing time at any rate.
 from __future__ import annotations
 
 import math
+import threading
+from types import SimpleNamespace
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -30,7 +33,11 @@ _FIR_OPTS = {**_OPTS, "fastmath": {"reassoc", "contract", "nsz", "arcp"}}
 DRIVE, OUTPUT, MIX, DC = 0, 1, 2, 3
 
 
-@nb.njit("int64(float32[:, ::1], int64, float32[:, ::1], float32[:, ::1], float64[::1], float64[::1], float64)", **_OPTS)
+@nb.njit(
+    "int64(float32[:, ::1], int64, float32[:, ::1], float32[:, ::1], "
+    "float64[::1], float64[::1], float64)",
+    **_OPTS,
+)
 def input_stage(x, n, dry, wet, cur, tgt, coef):  # pragma: no cover - compiled
     """Transpose ``x`` (frames, channels) into ``dry``; ``wet`` = dry times the smoothed drive.
 
@@ -51,7 +58,10 @@ def input_stage(x, n, dry, wet, cur, tgt, coef):  # pragma: no cover - compiled
     return bad
 
 
-@nb.njit("void(float32[:, ::1], int64, float32[:, ::1], float32[:, ::1], float32[:, ::1])", **_FIR_OPTS)
+@nb.njit(
+    "void(float32[:, ::1], int64, float32[:, ::1], float32[:, ::1], float32[:, ::1])",
+    **_FIR_OPTS,
+)
 def upsample(x, n, work, phases, out):  # pragma: no cover - compiled
     """Polyphase interpolation by ``L = len(phases)``: ``out[:, :n*L]`` from ``x[:, :n]``.
 
@@ -74,9 +84,9 @@ def upsample(x, n, work, phases, out):  # pragma: no cover - compiled
             p1 = phases[1]
             for i in range(0, n, 4):
                 s0 = w[i:]
-                s1 = w[min(i + 1, last):]
-                s2 = w[min(i + 2, last):]
-                s3 = w[min(i + 3, last):]
+                s1 = w[min(i + 1, last) :]
+                s2 = w[min(i + 2, last) :]
+                s3 = w[min(i + 3, last) :]
                 a0 = a1 = b0 = b1 = c0 = c1 = d0 = d1 = np.float32(0.0)
                 for j in range(taps):
                     q0 = p0[j]
@@ -90,7 +100,7 @@ def upsample(x, n, work, phases, out):  # pragma: no cover - compiled
                     d0 += q0 * s3[j]
                     d1 += q1 * s3[j]
                 t = (a0, a1, b0, b1, c0, c1, d0, d1)
-                oo = o[2 * i:]
+                oo = o[2 * i :]
                 if i + 4 <= n:
                     for q in range(8):
                         oo[q] = t[q]
@@ -109,7 +119,10 @@ def upsample(x, n, work, phases, out):  # pragma: no cover - compiled
             w[j] = w[n + j]
 
 
-@nb.njit("void(float32[:, ::1], int64, int64, float32[:, ::1], float32[::1], float32[:, ::1])", **_FIR_OPTS)
+@nb.njit(
+    "void(float32[:, ::1], int64, int64, float32[:, ::1], float32[::1], float32[:, ::1])",
+    **_FIR_OPTS,
+)
 def downsample(x, n_out, factor, work, h_rev, out):  # pragma: no cover - compiled
     """Filter and decimate by ``factor``: ``out[:, :n_out]`` from ``x[:, :n_out*factor]``.
 
@@ -129,14 +142,14 @@ def downsample(x, n_out, factor, work, h_rev, out):  # pragma: no cover - compil
         o = out[c]
         last = n_out - 1
         for m in range(0, n_out, 8):
-            s0 = w[m * factor:]
-            s1 = w[min(m + 1, last) * factor:]
-            s2 = w[min(m + 2, last) * factor:]
-            s3 = w[min(m + 3, last) * factor:]
-            s4 = w[min(m + 4, last) * factor:]
-            s5 = w[min(m + 5, last) * factor:]
-            s6 = w[min(m + 6, last) * factor:]
-            s7 = w[min(m + 7, last) * factor:]
+            s0 = w[m * factor :]
+            s1 = w[min(m + 1, last) * factor :]
+            s2 = w[min(m + 2, last) * factor :]
+            s3 = w[min(m + 3, last) * factor :]
+            s4 = w[min(m + 4, last) * factor :]
+            s5 = w[min(m + 5, last) * factor :]
+            s6 = w[min(m + 6, last) * factor :]
+            s7 = w[min(m + 7, last) * factor :]
             a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = np.float32(0.0)
             for j in range(taps):
                 h = h_rev[j]
@@ -299,7 +312,10 @@ def _gru_step2(xa, ya, xb, yb, wf, wh, uf, uh, bf, k):  # pragma: no cover - com
     return _fma(ma, tha, fea * ya), _fma(mb, thb, feb * yb)
 
 
-@nb.njit("int64(float32[:, ::1], int64, float64[::1], float64[::1], float64[::1], float64, float64)", **_OPTS)
+@nb.njit(
+    "int64(float32[:, ::1], int64, float64[::1], float64[::1], float64[::1], float64, float64)",
+    **_OPTS,
+)
 def gru(x, n, y1, cur, tgt, coef, k):  # pragma: no cover - compiled
     """The seed's gated recurrent unit, in place on ``x[:, :n]``, one state ``y1`` per channel.
 
@@ -393,19 +409,21 @@ def dc_settle(wet, state, pole):  # pragma: no cover - compiled
 
 
 @nb.njit(
-    "void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], int64[::1], float64[:, ::1], float64,"
-    " float64[::1], float64[::1], float64, float32[:, ::1])",
+    "void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], int64, int64[::1],"
+    " float64[:, ::1], float64, float64[::1], float64[::1], float64, float32[:, ::1])",
     **_OPTS,
 )
-def output_stage(wet, dry, n, ring, ring_pos, dc_state, pole, cur, tgt, coef, out):  # pragma: no cover
+def output_stage(
+    wet, dry, n, ring, delay, ring_pos, dc_state, pole, cur, tgt, coef, out
+):  # pragma: no cover
     """DC blocker, output gain and dry/wet mix into ``out`` (frames, channels).
 
     The DC blocker always runs and is cross-faded by its smoothed on/off amount, so switching it
-    does not click. The dry path goes through ``ring`` (the chain's latency) to stay aligned.
+    does not click. The dry path goes through the first ``delay`` columns of ``ring`` (the
+    chain's latency) to stay aligned.
     """
     channels = wet.shape[0]
-    delay = ring.shape[1]
-    pos = ring_pos[0]
+    pos = ring_pos[0] if ring_pos[0] < delay else 0
     for i in range(n):
         for s in range(1, 4):
             cur[s] += (tgt[s] - cur[s]) * coef
@@ -427,3 +445,26 @@ def output_stage(wet, dry, n, ring, ring_pos, dc_state, pole, cur, tgt, coef, ou
             if pos == delay:
                 pos = 0
     ring_pos[0] = pos
+
+
+CHAIN_KERNELS = ("input_stage", "upsample", "gru", "downsample", "output_stage")
+_gil_holding: dict[str, Any] = {}
+_gil_lock = threading.Lock()
+
+
+def gil_holding() -> SimpleNamespace:
+    """The chain's kernels compiled without ``nogil``, for an audio callback.
+
+    A callback runs with the GIL; each ``nogil`` kernel drops it and must win it back against the
+    UI thread, which can take a whole switch interval (measured: 8-16 dropouts in 20 s with six
+    kernel calls per block). These builds keep it. Compiled on first use (a few seconds) and not
+    cached on disk: numba's cache index does not tell them from the ``nogil`` builds.
+    """
+    with _gil_lock:
+        if not _gil_holding:
+            for name in CHAIN_KERNELS:
+                original = globals()[name]
+                options = {**original.targetoptions, "nogil": False, "cache": False}
+                options.pop("nopython", None)
+                _gil_holding[name] = nb.njit(list(original.signatures), **options)(original.py_func)
+        return SimpleNamespace(**_gil_holding)

@@ -1,0 +1,146 @@
+"""Safe, lazy access to sounddevice (PortAudio) and the availability check.
+
+Importing sounddevice loads PortAudio and starts the audio system (ALSA probes every device and
+may print to fd 2), so nothing here imports it until audio is actually wanted.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from grutui.errors import GrutuiError
+
+
+class AudioError(GrutuiError):
+    """Audio cannot start or went away; the message is one readable line."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether live audio can work here; ``reason`` says why not (one line) or what was found."""
+
+    ok: bool
+    reason: str
+
+
+_lock = threading.Lock()
+_cached: Availability | None = None
+_open_streams = 0  # streams opened through this module and not yet closed
+
+
+def sounddevice() -> ModuleType:
+    """The sounddevice module, or ``AudioError`` saying what is missing."""
+    try:
+        import sounddevice as sd
+    except OSError as exc:  # the Python package is there, the PortAudio library is not
+        raise AudioError(
+            f"no audio: PortAudio library not found (apt-get install libportaudio2): {exc}"
+        ) from None
+    except ImportError:
+        raise AudioError("no audio: the sounddevice package is not installed "
+                         "(pip install sounddevice)") from None
+    return sd
+
+
+def server_hint() -> str:
+    """How a sound server is reached, for messages when no device is found."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    pulse = os.environ.get("PULSE_SERVER")
+    if pulse:
+        return f"PULSE_SERVER={pulse} is set but no device answered; is that server running?"
+    if not runtime:
+        return ("XDG_RUNTIME_DIR is not set (an SSH session?): a PulseAudio/PipeWire server is "
+                "reached only with the session's XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)) "
+                "or PULSE_SERVER")
+    if not os.path.exists(os.path.join(runtime, "pulse", "native")):
+        return (f"no PulseAudio/PipeWire socket in XDG_RUNTIME_DIR={runtime}; start the server "
+                "or set PULSE_SERVER (e.g. unix:/run/user/1000/pulse/native)")
+    return ("the sound server's socket exists but no device answered (is the server running, "
+            "and libasound2-plugins installed for ALSA's pulse device?)")
+
+
+def availability(refresh: bool = False) -> Availability:
+    """Whether PortAudio loads and offers an output device. Never raises; cached after the
+    first call unless ``refresh`` (which re-scans devices when no stream is open)."""
+    global _cached
+    with _lock:
+        if _cached is not None and not refresh:
+            return _cached
+        try:
+            sd = sounddevice()
+            if refresh:
+                rescan_devices()
+            devices = sd.query_devices()
+            outputs = [d for d in devices if d["max_output_channels"] > 0]
+            if not outputs:
+                result = Availability(False, "no audio device: " + server_hint())
+            else:
+                name = device_name(None, "output")
+                result = Availability(True, f"audio: {len(devices)} devices, output {name}")
+        except AudioError as exc:
+            result = Availability(False, str(exc))
+        except Exception as exc:  # never raise from a check the UI calls at start-up
+            result = Availability(False, f"no audio: {type(exc).__name__}: {exc}")
+        _cached = result
+        return result
+
+
+def rescan_devices() -> None:
+    """Re-initialise PortAudio so devices that came back (a restarted server) are seen.
+
+    Only when no stream is open: terminating PortAudio under a running stream would end it.
+    """
+    sd = sounddevice()
+    if _open_streams == 0:
+        sd._terminate()
+        sd._initialize()
+
+
+def stream_opened() -> None:
+    global _open_streams
+    _open_streams += 1
+
+
+def stream_closed() -> None:
+    global _open_streams
+    _open_streams = max(0, _open_streams - 1)
+
+
+def parse_device(text: str | int | None) -> str | int | None:
+    """A device given on the command line: an index if it is a number, else a name substring."""
+    if text is None or isinstance(text, int):
+        return text
+    text = text.strip()
+    return int(text) if text.isdigit() else (text or None)
+
+
+def device_name(device: str | int | None, kind: str) -> str:
+    """``"index: name (host API)"`` of ``device`` (None: the default ``kind`` device)."""
+    sd = sounddevice()
+    info: Any = sd.query_devices(device, kind)
+    api = sd.query_hostapis(info["hostapi"])["name"]
+    return f"{info['index']}: {info['name']} ({api})"
+
+
+def list_devices() -> list[dict[str, Any]]:
+    """Every device as a dict: index, name, hostapi, inputs, outputs, default_rate_hz, default."""
+    sd = sounddevice()
+    default_in, default_out = sd.default.device
+    rows = []
+    for info in sd.query_devices():
+        rows.append({
+            "index": info["index"],
+            "name": info["name"],
+            "hostapi": sd.query_hostapis(info["hostapi"])["name"],
+            "inputs": info["max_input_channels"],
+            "outputs": info["max_output_channels"],
+            "default_rate_hz": info["default_samplerate"],
+            "default_input": info["index"] == default_in,
+            "default_output": info["index"] == default_out,
+        })
+    return rows
+

@@ -1,0 +1,85 @@
+"""numba kernels of the audio callbacks: file reading with loop, bypass crossfade, peak meters.
+
+Compiled with explicit signatures (no silent recompile inside a callback) and *without*
+``nogil``: the callback runs them while holding the GIL anyway, and re-taking it after a
+``nogil`` kernel only gives the UI thread a chance to delay the callback (measured upstream).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba as nb
+import numpy as np
+
+_OPTS: Any = {"cache": True, "error_model": "numpy", "boundscheck": False}
+
+
+@nb.njit("int64(float32[:, ::1], int64, int64, boolean, float32[:, ::1])", **_OPTS)
+def read_block(data, pos, n, loop, dst):  # pragma: no cover - compiled
+    """Copy ``n`` frames of ``data`` from frame ``pos`` into ``dst``; returns the next position.
+
+    Positions before 0 or past the end read as silence, unless ``loop`` wraps the end.
+    """
+    frames, channels = data.shape
+    for i in range(n):
+        p = pos + i
+        if loop and p >= frames > 0:
+            p = p % frames
+        if 0 <= p < frames:
+            for c in range(channels):
+                dst[i, c] = data[p, c]
+        else:
+            for c in range(channels):
+                dst[i, c] = np.float32(0.0)
+    nxt = pos + n
+    if loop and nxt >= frames > 0:
+        nxt = nxt % frames
+    return nxt
+
+
+@nb.njit("void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], float64[::1], float64)",
+         **_OPTS)
+def bypass_mix(dry, wet, n, out, state, step):  # pragma: no cover - compiled
+    """``out = wet * (1 - x) + dry * g * x``: x ramps to ``state[1]`` by ``step`` per sample
+    (the crossfade), g to ``state[3]`` smoothly (the loudness match).
+
+    ``state``: [x, x target, g, g target].
+    """
+    channels = out.shape[1]
+    for i in range(n):
+        x = state[0]
+        if x < state[1]:
+            x = min(x + step, state[1])
+        elif x > state[1]:
+            x = max(x - step, state[1])
+        state[0] = x
+        state[2] += (state[3] - state[2]) * 0.001  # ~20 ms at 48 kHz: a gain change, not a step
+        g = state[2] * x
+        w = 1.0 - x
+        for c in range(channels):
+            out[i, c] = np.float32(wet[i, c] * w + dry[i, c] * g)
+
+
+@nb.njit("void(float32[:, ::1], int64, float64[::1], int64, float64)", **_OPTS)
+def peak_hold(x, n, meters, index, release):  # pragma: no cover - compiled
+    """``meters[index]`` = max(peak of ``x[:n]`` over all channels, meters[index] * release)."""
+    peak = 0.0
+    channels = x.shape[1]
+    for i in range(n):
+        for c in range(channels):
+            v = abs(x[i, c])
+            if v > peak:
+                peak = v
+    held = meters[index] * release
+    meters[index] = peak if peak > held else held
+
+
+@nb.njit("void(float32[:, ::1], int64, float32[:, ::1])", **_OPTS)
+def spread_input(x, n, dst):  # pragma: no cover - compiled
+    """Copy ``x[:n]`` into ``dst``; a mono input feeds every channel, extra inputs are dropped."""
+    cin = x.shape[1]
+    cout = dst.shape[1]
+    for i in range(n):
+        for c in range(cout):
+            dst[i, c] = x[i, c if c < cin else cin - 1]

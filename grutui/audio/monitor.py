@@ -1,0 +1,108 @@
+"""Monitoring: live input -> chain -> output on one duplex stream."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from grutui.audio import backend, kernels
+from grutui.audio.backend import AudioError
+from grutui.audio.meters import IN, OUT
+from grutui.audio.stream import StreamBase
+from grutui.params import Params
+
+MONITOR_BLOCK = 256  # frames per callback: 5.3 ms at 48 kHz
+# Requested buffering each way (PortAudio reports more through PulseAudio: ~100 ms round trip).
+# With the 1 ms switch interval and gc.freeze() this held 60 s of monitoring under a plotting
+# UI thread (tests/audio/test_monitor.py). A dedicated machine can go lower with
+# --blocksize 128 and a latency of its own.
+MONITOR_LATENCY_S = 0.050
+PREFERRED_RATE_HZ = 48000.0
+
+
+class Monitor(StreamBase):
+    """Runs the input device through the chain to the output device."""
+
+    _running_state = "monitoring"
+
+    def __init__(self, params: Params, input_device: str | int | None = None,
+                 output_device: str | int | None = None, blocksize: int | None = None,
+                 latency: float | str | None = None, rate_hz: float | None = None) -> None:
+        super().__init__(params)
+        self._in_arg = backend.parse_device(input_device)
+        self._out_arg = backend.parse_device(output_device)
+        self._block = int(blocksize or MONITOR_BLOCK)
+        if self._block < 16 or self._block > 8192:
+            raise AudioError(f"block size {self._block} is out of range 16 to 8192 frames")
+        self._latency_arg = MONITOR_LATENCY_S if latency is None else latency
+        self._rate_arg = rate_hz
+        self._buf = np.zeros((self._block, 2), np.float32)
+
+    def start(self) -> None:
+        """Open the duplex stream and start monitoring."""
+        if self._stream is not None and self.running:
+            return
+        sd = backend.sounddevice()
+        try:
+            in_info: Any = sd.query_devices(self._in_arg, "input")
+            out_info: Any = sd.query_devices(self._out_arg, "output")
+        except Exception as exc:
+            raise AudioError(f"no such audio device: {exc}; " + backend.server_hint()) from None
+        in_ch = min(2, int(in_info["max_input_channels"]))
+        out_ch = min(2, int(out_info["max_output_channels"]))
+        rate_hz = self._choose_rate(sd, in_ch, out_ch, float(out_info["default_samplerate"]))
+        self._rate_hz = rate_hz
+        self._buf = np.zeros((self._block, out_ch), np.float32)
+        self._prepare_chain(rate_hz, out_ch, self._block)
+        self.meters.prepare(rate_hz, self._block)
+        self._open(sd.Stream, f"duplex stream at {rate_hz:g} Hz", samplerate=rate_hz,
+                   blocksize=self._block, device=(self._in_arg, self._out_arg),
+                   channels=(in_ch, out_ch), dtype="float32", latency=self._latency_arg)
+        stream = self._stream
+        self._device = (f"in {backend.device_name(stream.device[0], 'input')}, "
+                        f"out {backend.device_name(stream.device[1], 'output')}")
+        in_lat, out_lat = stream.latency
+        # Round trip: input buffering + one block of processing + output buffering.
+        self._latency_s = float(in_lat) + float(out_lat) + self._block / rate_hz
+
+    def _choose_rate(self, sd: Any, in_ch: int, out_ch: int, default_hz: float) -> float:
+        candidates = [self._rate_arg] if self._rate_arg else [PREFERRED_RATE_HZ, default_hz]
+        last: Exception | None = None
+        for rate in candidates:
+            try:
+                sd.check_input_settings(self._in_arg, channels=in_ch, dtype="float32",
+                                        samplerate=rate)
+                sd.check_output_settings(self._out_arg, channels=out_ch, dtype="float32",
+                                         samplerate=rate)
+                return float(rate)
+            except Exception as exc:
+                last = exc
+        raise AudioError(f"the devices cannot run at {candidates[0]:g} Hz: {last}")
+
+    @property
+    def rate_hz(self) -> float:
+        return self._rate_hz
+
+    # -- the callback (PortAudio's thread) ---------------------------------------------------
+    def _callback(self, indata: Any, outdata: Any, frames: int, time_info: Any,
+                  status: Any) -> None:
+        try:
+            self._last_callback_s = time.monotonic()
+            self._count_status(status)
+            if frames > self._block:  # PortAudio keeps to the block size; never overrun buffers
+                raise ValueError(f"{frames} frames in a callback prepared for {self._block}")
+            chain = self._chain
+            params = self._params
+            if params is not chain.params:  # type: ignore[union-attr]
+                chain.params = params  # type: ignore[union-attr]
+            buf = self._buf if frames == self._block else self._buf[:frames]
+            kernels.spread_input(indata, frames, buf)
+            chain.process_into(buf, outdata)  # type: ignore[union-attr]
+            kernels.peak_hold(indata, frames, self.meters.peaks, IN, self.meters.release)
+            kernels.peak_hold(outdata, frames, self.meters.peaks, OUT, self.meters.release)
+        except Exception as exc:
+            outdata.fill(0.0)
+            if not self.meters.error:
+                self.meters.error = f"audio callback failed: {type(exc).__name__}: {exc}"

@@ -1,0 +1,152 @@
+"""The ``devices``, ``play`` and ``monitor`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from grutui.audio.backend import AudioError
+from grutui.errors import GrutuiError
+from grutui.params import Params
+
+POLL_S = 0.05
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``args.command`` (devices, play or monitor); returns the exit status."""
+    if args.command == "devices":
+        return _devices(args)
+    if args.command == "play":
+        return _play(args)
+    if args.command == "monitor":
+        return _monitor(args)
+    raise GrutuiError(f"unknown audio command {args.command!r}")
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from grutui.audio import backend
+
+    found = backend.availability()
+    rows = []
+    if found.ok or "no audio device" in found.reason:
+        try:
+            rows = backend.list_devices()
+        except AudioError:
+            rows = []
+    if args.json:
+        print(json.dumps({"ok": found.ok, "reason": found.reason, "devices": rows}))
+        return 0
+    if not found.ok:
+        print(found.reason)
+    for row in rows:
+        mark = ("<" if row["default_input"] else " ") + (">" if row["default_output"] else " ")
+        print(f"{mark} {row['index']:3d} {row['name']} ({row['hostapi']}), "
+              f"{row['inputs']} in, {row['outputs']} out, {row['default_rate_hz']:g} Hz")
+    if found.ok:
+        print("(< default input, > default output)")
+    return 0
+
+
+def _base_params(args: argparse.Namespace) -> tuple[Params, Path | None]:
+    from grutui import presets
+    from grutui.cli import params_from_args
+
+    params = params_from_args(args)
+    path = None
+    if getattr(args, "watch", False):
+        if not args.preset:
+            raise GrutuiError("--watch needs --preset NAME|PATH (the file to watch)")
+        path = presets.find(args.preset).path
+        if path is None:
+            raise GrutuiError(f"--watch: preset {args.preset!r} has no file to watch")
+    return params, path
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    from grutui.params import parse_assignment
+
+    return dict(parse_assignment(text) for text in args.assignments)
+
+
+def _start_watch(args: argparse.Namespace, path: Path | None, target: Any) -> Any:
+    if path is None:
+        return None
+    from grutui.audio.watch import PresetWatcher
+
+    overrides = _overrides(args)
+
+    def changed(params: Params) -> None:
+        target.set_params(params)
+        print(f"reloaded {path}", file=sys.stderr, flush=True)
+
+    def failed(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    watcher = PresetWatcher(path, changed, failed, transform=lambda p: p.replace(**overrides))
+    print(f"watching {path}", flush=True)
+    return watcher.start()
+
+
+def _play(args: argparse.Namespace) -> int:
+    import soundfile as sf
+
+    from grutui.audio.player import Player
+
+    params, watch_path = _base_params(args)
+    try:
+        data, rate_hz = sf.read(args.file, dtype="float32", always_2d=True)
+    except (OSError, RuntimeError, sf.LibsndfileError) as exc:
+        raise GrutuiError(f"{args.file}: cannot read audio ({exc})") from None
+    player = Player(data, rate_hz, params, device=args.device)
+    player.loop = args.loop
+    player.bypass = args.bypass
+    return _run_stream(player, args, watch_path, duration_s=None,
+                       what=f"{args.file}: {len(data) / rate_hz:.2f} s, {rate_hz:g} Hz, "
+                            f"{data.shape[1]} ch")
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from grutui.audio.monitor import Monitor
+
+    params, watch_path = _base_params(args)
+    monitor = Monitor(params, input_device=args.input_device, output_device=args.output_device,
+                      blocksize=args.blocksize)
+    return _run_stream(monitor, args, watch_path, duration_s=args.duration, what="monitoring")
+
+
+def _run_stream(stream: Any, args: argparse.Namespace, watch_path: Path | None,
+                duration_s: float | None, what: str) -> int:
+    watcher = None
+    status = None
+    try:
+        stream.start()
+        stream.wait_started()
+        status = stream.status()
+        print(f"{what}")
+        print(f"device: {status.device}")
+        print(f"rate: {stream.rate_hz:g} Hz, latency: {status.latency_s * 1000:.1f} ms", flush=True)
+        watcher = _start_watch(args, watch_path, stream)
+        t0 = time.monotonic()
+        while True:
+            time.sleep(POLL_S)
+            status = stream.status()
+            if status.state == "error":
+                print(status.message, file=sys.stderr, flush=True)
+                break
+            if status.state == "stopped":
+                break
+            if duration_s is not None and time.monotonic() - t0 >= duration_s:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        final = stream.status()
+        stream.close()
+    print(f"xruns: {final.xruns}", flush=True)
+    return 1 if final.state == "error" else 0

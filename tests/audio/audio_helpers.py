@@ -1,0 +1,193 @@
+"""Helpers of the audio tests: the private PulseAudio server, recording and comparing.
+
+The server runs in its own runtime folder (XDG_RUNTIME_DIR in tmp) with two null sinks at
+48 kHz float32: ``out`` (the default sink: what grutui plays) and ``feed`` (its monitor is the
+default source: what grutui hears). PortAudio reaches it through ALSA's pulse plugin.
+In CI (CI=true) a missing server or PortAudio fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+RATE_HZ = 48000
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip outside CI, fail in CI: CI installs everything these tests need."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"audio test cannot run in CI: {reason}")
+        pytest.skip(reason)
+
+
+class PulseServer:
+    """A PulseAudio daemon private to the test session."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.runtime = root / "run"
+        self.runtime.mkdir(mode=0o700, exist_ok=True)
+        (root / "home").mkdir(exist_ok=True)
+        client_conf = root / "client.conf"
+        client_conf.write_text("autospawn = no\n")
+        self.socket = self.runtime / "pulse" / "native"
+        # What every client (this process, PortAudio, parec, the grutui CLI) needs.
+        self.client_env = {
+            "XDG_RUNTIME_DIR": str(self.runtime),
+            "PULSE_SERVER": f"unix:{self.socket}",
+            "PULSE_CLIENTCONFIG": str(client_conf),
+        }
+        self.server_env = {**os.environ, **self.client_env, "HOME": str(root / "home"),
+                           "XDG_CONFIG_HOME": str(root / "config")}
+        self.server_env.pop("PULSE_SERVER")
+
+    def start(self) -> None:
+        sinks = [f"module-null-sink sink_name={name} rate={RATE_HZ} format=float32le"
+                 for name in ("out", "feed")]
+        cmd = ["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--log-target=stderr",
+               *[f"--load={s}" for s in sinks],
+               "--load=module-native-protocol-unix auth-anonymous=1",
+               "--load=module-always-sink"]
+        subprocess.run(cmd, env=self.server_env, check=True, capture_output=True, timeout=20)
+        deadline = time.monotonic() + 10
+        while self.pactl("info").returncode != 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError("private PulseAudio did not answer within 10 s")
+            time.sleep(0.1)
+        self.pactl("set-default-sink", "out")
+        self.pactl("set-default-source", "feed.monitor")
+
+    def kill(self) -> None:
+        subprocess.run(["pulseaudio", "-k"], env=self.server_env, capture_output=True,
+                       timeout=20)
+        deadline = time.monotonic() + 10
+        while self.pactl("info").returncode == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def pactl(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(["pactl", *args], env=self.server_env, capture_output=True,
+                              timeout=20)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Environment for a client subprocess (the grutui CLI)."""
+        return {**os.environ, **self.client_env, **extra}
+
+    @contextlib.contextmanager
+    def record(self, path: Path) -> Iterator[Recording]:
+        """Record the ``out`` sink's monitor (float32 stereo) while the block runs."""
+        with open(path, "wb") as sink:
+            proc = subprocess.Popen(
+                ["parec", "--device=out.monitor", "--format=float32le", f"--rate={RATE_HZ}",
+                 "--channels=2", "--raw", "--latency-msec=20"],
+                stdout=sink, env=self.server_env)
+        recording = Recording(path)
+        try:
+            # The first client to connect can take about a second: wait for data.
+            deadline = time.monotonic() + 10
+            while path.stat().st_size == 0:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("parec recorded nothing within 10 s")
+                time.sleep(0.02)
+            yield recording
+            time.sleep(0.3)  # let the server's buffers reach the monitor
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+    def feed(self, wav: Path) -> subprocess.Popen[bytes]:
+        """Play ``wav`` into the ``feed`` sink (grutui's input)."""
+        return subprocess.Popen(["paplay", "--device=feed", str(wav)], env=self.server_env)
+
+
+class Recording:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def samples(self) -> np.ndarray:
+        """The recording so far, (frames, 2) float32."""
+        raw = np.fromfile(self.path, dtype=np.float32)
+        return raw[: len(raw) // 2 * 2].reshape(-1, 2)
+
+
+# -- comparing signals ---------------------------------------------------------------------
+def align(recorded: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """The stretch of ``recorded`` that lines up with ``reference`` (cross-correlation)."""
+    from scipy.signal import correlate
+
+    assert len(recorded) >= len(reference), "recording shorter than the reference"
+    score = correlate(recorded[:, 0].astype(np.float64), reference[:, 0].astype(np.float64),
+                      mode="valid", method="fft")
+    lag = int(np.argmax(score))
+    return recorded[lag: lag + len(reference)]
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel().astype(np.float64), b.ravel().astype(np.float64))[0, 1])
+
+
+def rms_db(x: np.ndarray) -> float:
+    return float(10.0 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-30))
+
+
+def harmonics_dbfs(x: np.ndarray, freq_hz: float, count: int = 5) -> np.ndarray:
+    """Levels of H1..H``count`` of ``x`` (one channel) in dBFS (a full-scale sine is 0 dB)."""
+    window = np.hanning(len(x))
+    spectrum = np.abs(np.fft.rfft(x * window)) * 2.0 / window.sum()
+    bins = np.fft.rfftfreq(len(x), 1.0 / RATE_HZ)
+    levels = []
+    for h in range(1, count + 1):
+        k = int(np.argmin(np.abs(bins - h * freq_hz)))
+        levels.append(20.0 * np.log10(spectrum[k - 1: k + 2].max() + 1e-12))
+    return np.array(levels)
+
+
+def median_harmonics_dbfs(x: np.ndarray, freq_hz: float, window_s: float = 0.5,
+                          count: int = 5) -> np.ndarray:
+    """H1..H``count`` of ``x`` (one channel): the median over consecutive windows, so one
+    glitch of the recording path (parec under a loaded machine) cannot decide the result."""
+    n = int(window_s * RATE_HZ)
+    windows = [x[i: i + n] for i in range(0, len(x) - n + 1, n)]
+    assert len(windows) >= 3, "too little signal for the harmonics"
+    return np.median([harmonics_dbfs(w, freq_hz, count) for w in windows], axis=0)
+
+
+def steady_segment(y: np.ndarray, threshold: float = 0.01, seconds: float = 1.0) -> np.ndarray:
+    """``seconds`` of channel 0 from the middle of the part of ``y`` that is not silent."""
+    loud = np.flatnonzero(np.abs(y[:, 0]) > threshold)
+    assert len(loud), "the recording is silent"
+    first, last = int(loud[0]), int(loud[-1])
+    n = int(seconds * RATE_HZ)
+    assert last - first > n + RATE_HZ // 2, "too little signal recorded"
+    start = (first + last - n) // 2
+    return y[start: start + n, 0]
+
+
+def write_sine(path: Path, freq_hz: float, amplitude: float, seconds: float) -> Path:
+    import soundfile as sf
+
+    t = np.arange(int(seconds * RATE_HZ)) / RATE_HZ
+    tone = (amplitude * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+    sf.write(path, np.stack([tone, tone], axis=1), RATE_HZ, subtype="FLOAT")
+    return path
+
+
+def make_signal(seconds: float = 2.0, seed: int = 7) -> np.ndarray:
+    """A stereo test signal with tones, a chord, noise bursts and silence-free edges."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE_HZ)) / RATE_HZ
+    left = 0.4 * np.sin(2 * np.pi * 110 * t) + 0.2 * np.sin(2 * np.pi * 443 * t)
+    right = 0.3 * np.sin(2 * np.pi * 165 * t + 1.0) + 0.25 * np.sin(2 * np.pi * 1201 * t)
+    bursts = (np.sin(2 * np.pi * 3 * t) > 0.6) * rng.normal(0.0, 0.1, len(t))
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.02)  # no click at the edges
+    x = np.stack([left + bursts, right - bursts], axis=1) * fade[:, None]
+    return x.astype(np.float32)
