@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from grutui.dsp.threaded import ThreadedChain
+from grutui.dsp import Chain
 from grutui.errors import GrutuiError
 from grutui.fileio import atomic_path
 from grutui.params import Params
@@ -172,7 +172,7 @@ def plan(
     return jobs
 
 
-def _blocks(chain: ThreadedChain, f: sf.SoundFile) -> Iterator[np.ndarray]:
+def _blocks(chain: Chain, f: sf.SoundFile) -> Iterator[np.ndarray]:
     """The chain's output for the whole of ``f``, aligned: latency dropped, tail flushed."""
     skip = chain.latency_samples
     f.seek(0)
@@ -203,19 +203,13 @@ def render_file(
     force: bool = False,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
-    threads: int | None = None,
 ) -> Path:
-    """Render one file; returns the output path. See the module docstring for guarantees.
-
-    ``threads`` (default: one per core) process groups of channels in parallel.
-    """
+    """Render one file; returns the output path. See the module docstring for guarantees."""
     source, target = Path(in_path), Path(out_path)
     (job,) = plan([str(source)], output=str(target), force=force)
-    with (
-        _open_input(source) as f,
-        ThreadedChain(f.samplerate, f.channels, params, threads or os.cpu_count() or 1) as chain,
-    ):
+    with _open_input(source) as f:
         fmt, chosen = output_format(target, f.subtype, subtype, f.frames, f.channels)
+        chain = Chain(f.samplerate, f.channels, max_block=8192, params=params)
         passes = 2 if normalize_dbfs is not None else 1
         total = f.frames * passes
         done = 0
@@ -271,10 +265,7 @@ def _worker_init() -> None:
 
 
 def _render_job(
-    job: Job,
-    options: RenderOptions,
-    progress: Callable[[float], None] | None = None,
-    threads: int | None = None,
+    job: Job, options: RenderOptions, progress: Callable[[float], None] | None = None
 ) -> Path:
     if _interrupted.is_set():
         raise RenderCancelled(f"{job.target}: render cancelled")
@@ -287,7 +278,6 @@ def _render_job(
         normalize_dbfs=options.normalize_dbfs,
         force=True,
         progress=progress,
-        threads=threads,
     )
 
 
@@ -312,8 +302,7 @@ def run_jobs(
         ]
     pool = ProcessPoolExecutor(max_workers=min(processes, len(jobs)), initializer=_worker_init)
     try:
-        # the processes already take the cores: one thread each
-        futures = [pool.submit(_render_job, job, options, None, 1) for job in jobs]
+        futures = [pool.submit(_render_job, job, options) for job in jobs]
         return [future.result() for future in futures]
     except BaseException:
         # Ctrl-C reaches the whole process group from a terminal, but `kill -INT` reaches only
