@@ -44,8 +44,10 @@ def _devices(args: argparse.Namespace) -> int:
         print(found.reason)
     for row in rows:
         mark = ("<" if row["default_input"] else " ") + (">" if row["default_output"] else " ")
-        print(f"{mark} {row['index']:3d} {row['name']} ({row['hostapi']}), "
-              f"{row['inputs']} in, {row['outputs']} out, {row['default_rate_hz']:g} Hz")
+        print(
+            f"{mark} {row['index']:3d} {row['name']} ({row['hostapi']}), "
+            f"{row['inputs']} in, {row['outputs']} out, {row['default_rate_hz']:g} Hz"
+        )
     if found.ok:
         print("(< default input, > default output)")
     return 0
@@ -104,22 +106,35 @@ def _play(args: argparse.Namespace) -> int:
     player = Player(data, rate_hz, params, device=args.device)
     player.loop = args.loop
     player.bypass = args.bypass
-    return _run_stream(player, args, watch_path, duration_s=None,
-                       what=f"{args.file}: {len(data) / rate_hz:.2f} s, {rate_hz:g} Hz, "
-                            f"{data.shape[1]} ch")
+    return _run_stream(
+        player,
+        args,
+        watch_path,
+        duration_s=None,
+        what=f"{args.file}: {len(data) / rate_hz:.2f} s, {rate_hz:g} Hz, {data.shape[1]} ch",
+    )
 
 
 def _monitor(args: argparse.Namespace) -> int:
     from grutui.audio.monitor import Monitor
 
     params, watch_path = _base_params(args)
-    monitor = Monitor(params, input_device=args.input_device, output_device=args.output_device,
-                      blocksize=args.blocksize)
+    monitor = Monitor(
+        params,
+        input_device=args.input_device,
+        output_device=args.output_device,
+        blocksize=args.blocksize,
+    )
     return _run_stream(monitor, args, watch_path, duration_s=args.duration, what="monitoring")
 
 
-def _run_stream(stream: Any, args: argparse.Namespace, watch_path: Path | None,
-                duration_s: float | None, what: str) -> int:
+def _run_stream(
+    stream: Any,
+    args: argparse.Namespace,
+    watch_path: Path | None,
+    duration_s: float | None,
+    what: str,
+) -> int:
     watcher = None
     status = None
     try:

@@ -16,8 +16,17 @@ if TYPE_CHECKING:
     from grutui.audio.monitor import Monitor
     from grutui.audio.player import Player
 
-__all__ = ["AudioError", "AudioStatus", "Availability", "Monitor", "Player", "availability",
-           "quiet_stderr", "stderr_log_path", "warm_up"]
+__all__ = [
+    "AudioError",
+    "AudioStatus",
+    "Availability",
+    "Monitor",
+    "Player",
+    "availability",
+    "quiet_stderr",
+    "stderr_log_path",
+    "warm_up",
+]
 
 
 def warm_up() -> None:

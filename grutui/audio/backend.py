@@ -41,8 +41,9 @@ def sounddevice() -> ModuleType:
             f"no audio: PortAudio library not found (apt-get install libportaudio2): {exc}"
         ) from None
     except ImportError:
-        raise AudioError("no audio: the sounddevice package is not installed "
-                         "(pip install sounddevice)") from None
+        raise AudioError(
+            "no audio: the sounddevice package is not installed (pip install sounddevice)"
+        ) from None
     return sd
 
 
@@ -53,14 +54,20 @@ def server_hint() -> str:
     if pulse:
         return f"PULSE_SERVER={pulse} is set but no device answered; is that server running?"
     if not runtime:
-        return ("XDG_RUNTIME_DIR is not set (an SSH session?): a PulseAudio/PipeWire server is "
-                "reached only with the session's XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)) "
-                "or PULSE_SERVER")
+        return (
+            "XDG_RUNTIME_DIR is not set (an SSH session?): a PulseAudio/PipeWire server is "
+            "reached only with the session's XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)) "
+            "or PULSE_SERVER"
+        )
     if not os.path.exists(os.path.join(runtime, "pulse", "native")):
-        return (f"no PulseAudio/PipeWire socket in XDG_RUNTIME_DIR={runtime}; start the server "
-                "or set PULSE_SERVER (e.g. unix:/run/user/1000/pulse/native)")
-    return ("the sound server's socket exists but no device answered (is the server running, "
-            "and libasound2-plugins installed for ALSA's pulse device?)")
+        return (
+            f"no PulseAudio/PipeWire socket in XDG_RUNTIME_DIR={runtime}; start the server "
+            "or set PULSE_SERVER (e.g. unix:/run/user/1000/pulse/native)"
+        )
+    return (
+        "the sound server's socket exists but no device answered (is the server running, "
+        "and libasound2-plugins installed for ALSA's pulse device?)"
+    )
 
 
 def availability(refresh: bool = False) -> Availability:
@@ -132,15 +139,16 @@ def list_devices() -> list[dict[str, Any]]:
     default_in, default_out = sd.default.device
     rows = []
     for info in sd.query_devices():
-        rows.append({
-            "index": info["index"],
-            "name": info["name"],
-            "hostapi": sd.query_hostapis(info["hostapi"])["name"],
-            "inputs": info["max_input_channels"],
-            "outputs": info["max_output_channels"],
-            "default_rate_hz": info["default_samplerate"],
-            "default_input": info["index"] == default_in,
-            "default_output": info["index"] == default_out,
-        })
+        rows.append(
+            {
+                "index": info["index"],
+                "name": info["name"],
+                "hostapi": sd.query_hostapis(info["hostapi"])["name"],
+                "inputs": info["max_input_channels"],
+                "outputs": info["max_output_channels"],
+                "default_rate_hz": info["default_samplerate"],
+                "default_input": info["index"] == default_in,
+                "default_output": info["index"] == default_out,
+            }
+        )
     return rows
-

@@ -38,8 +38,9 @@ def read_block(data, pos, n, loop, dst):  # pragma: no cover - compiled
     return nxt
 
 
-@nb.njit("void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], float64[::1], float64)",
-         **_OPTS)
+@nb.njit(
+    "void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], float64[::1], float64)", **_OPTS
+)
 def bypass_mix(dry, wet, n, out, state, step):  # pragma: no cover - compiled
     """``out = wet * (1 - x) + dry * g * x``: x ramps to ``state[1]`` by ``step`` per sample
     (the crossfade), g to ``state[3]`` smoothly (the loudness match).

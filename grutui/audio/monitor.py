@@ -27,9 +27,15 @@ class Monitor(StreamBase):
 
     _running_state = "monitoring"
 
-    def __init__(self, params: Params, input_device: str | int | None = None,
-                 output_device: str | int | None = None, blocksize: int | None = None,
-                 latency: float | str | None = None, rate_hz: float | None = None) -> None:
+    def __init__(
+        self,
+        params: Params,
+        input_device: str | int | None = None,
+        output_device: str | int | None = None,
+        blocksize: int | None = None,
+        latency: float | str | None = None,
+        rate_hz: float | None = None,
+    ) -> None:
         super().__init__(params)
         self._in_arg = backend.parse_device(input_device)
         self._out_arg = backend.parse_device(output_device)
@@ -57,12 +63,21 @@ class Monitor(StreamBase):
         self._buf = np.zeros((self._block, out_ch), np.float32)
         self._prepare_chain(rate_hz, out_ch, self._block)
         self.meters.prepare(rate_hz, self._block)
-        self._open(sd.Stream, f"duplex stream at {rate_hz:g} Hz", samplerate=rate_hz,
-                   blocksize=self._block, device=(self._in_arg, self._out_arg),
-                   channels=(in_ch, out_ch), dtype="float32", latency=self._latency_arg)
+        self._open(
+            sd.Stream,
+            f"duplex stream at {rate_hz:g} Hz",
+            samplerate=rate_hz,
+            blocksize=self._block,
+            device=(self._in_arg, self._out_arg),
+            channels=(in_ch, out_ch),
+            dtype="float32",
+            latency=self._latency_arg,
+        )
         stream = self._stream
-        self._device = (f"in {backend.device_name(stream.device[0], 'input')}, "
-                        f"out {backend.device_name(stream.device[1], 'output')}")
+        self._device = (
+            f"in {backend.device_name(stream.device[0], 'input')}, "
+            f"out {backend.device_name(stream.device[1], 'output')}"
+        )
         in_lat, out_lat = stream.latency
         # Round trip: input buffering + one block of processing + output buffering.
         self._latency_s = float(in_lat) + float(out_lat) + self._block / rate_hz
@@ -72,10 +87,12 @@ class Monitor(StreamBase):
         last: Exception | None = None
         for rate in candidates:
             try:
-                sd.check_input_settings(self._in_arg, channels=in_ch, dtype="float32",
-                                        samplerate=rate)
-                sd.check_output_settings(self._out_arg, channels=out_ch, dtype="float32",
-                                         samplerate=rate)
+                sd.check_input_settings(
+                    self._in_arg, channels=in_ch, dtype="float32", samplerate=rate
+                )
+                sd.check_output_settings(
+                    self._out_arg, channels=out_ch, dtype="float32", samplerate=rate
+                )
                 return float(rate)
             except Exception as exc:
                 last = exc
@@ -86,8 +103,9 @@ class Monitor(StreamBase):
         return self._rate_hz
 
     # -- the callback (PortAudio's thread) ---------------------------------------------------
-    def _callback(self, indata: Any, outdata: Any, frames: int, time_info: Any,
-                  status: Any) -> None:
+    def _callback(
+        self, indata: Any, outdata: Any, frames: int, time_info: Any, status: Any
+    ) -> None:
         try:
             self._last_callback_s = time.monotonic()
             self._count_status(status)

@@ -27,9 +27,15 @@ class Player(StreamBase):
 
     _running_state = "playing"
 
-    def __init__(self, data: np.ndarray, rate_hz: float, params: Params,
-                 device: str | int | None = None, blocksize: int = PLAY_BLOCK,
-                 latency: float | str | None = None) -> None:
+    def __init__(
+        self,
+        data: np.ndarray,
+        rate_hz: float,
+        params: Params,
+        device: str | int | None = None,
+        blocksize: int = PLAY_BLOCK,
+        latency: float | str | None = None,
+    ) -> None:
         super().__init__(params)
         data = np.asarray(data, dtype=np.float32)
         if data.ndim == 1:
@@ -88,9 +94,16 @@ class Player(StreamBase):
         pad = int(self._latency_s * self._rate_hz) + self._block
         self._preroll_frames = pad
         self._tail_frames = 2 * pad
-        self._open(sd.OutputStream, f"output device at {self._rate_hz:g} Hz",
-                   samplerate=self._rate_hz, blocksize=self._block, channels=channels,
-                   dtype="float32", device=self._device_arg, latency=self._latency_arg)
+        self._open(
+            sd.OutputStream,
+            f"output device at {self._rate_hz:g} Hz",
+            samplerate=self._rate_hz,
+            blocksize=self._block,
+            channels=channels,
+            dtype="float32",
+            device=self._device_arg,
+            latency=self._latency_arg,
+        )
         self._device = backend.device_name(self._stream.device, "output")
         self._latency_s = float(self._stream.latency)
 
@@ -98,8 +111,12 @@ class Player(StreamBase):
         """Refuse a rate the device cannot open: playing at another would change the speed."""
         for attempt in (1, 2):
             try:
-                sd.check_output_settings(device=self._device_arg, channels=channels,
-                                         dtype="float32", samplerate=self._rate_hz)
+                sd.check_output_settings(
+                    device=self._device_arg,
+                    channels=channels,
+                    dtype="float32",
+                    samplerate=self._rate_hz,
+                )
                 return
             except Exception as exc:
                 error = exc
@@ -107,15 +124,21 @@ class Player(StreamBase):
                 backend.rescan_devices()  # a sound server may have come back since
         try:
             info: Any = sd.query_devices(self._device_arg, "output")
-            sd.check_output_settings(device=self._device_arg, channels=channels,
-                                     dtype="float32", samplerate=info["default_samplerate"])
+            sd.check_output_settings(
+                device=self._device_arg,
+                channels=channels,
+                dtype="float32",
+                samplerate=info["default_samplerate"],
+            )
         except Exception as exc:  # the device does not open at all
-            raise AudioError(f"cannot open the output device: {_one_line(exc)}; "
-                             + backend.server_hint()) from None
+            raise AudioError(
+                f"cannot open the output device: {_one_line(exc)}; " + backend.server_hint()
+            ) from None
         raise AudioError(
             f"the output device cannot play {channels} channels at {self._rate_hz:g} Hz, the "
             f"file's rate (playing at another rate would change its speed; it runs at "
-            f"{info['default_samplerate']:g} Hz): {_one_line(error)}")
+            f"{info['default_samplerate']:g} Hz): {_one_line(error)}"
+        )
 
     def _requested_latency_s(self) -> float:
         value = self._latency_arg
@@ -207,8 +230,7 @@ class Player(StreamBase):
             self._dry_pos = kernels.read_block(self._data, self._dry_pos, frames, loop, self._dry)
             chain.process_into(self._in, self._wet)  # type: ignore[union-attr]
             self._xfade[3] = self._match_gain
-            kernels.bypass_mix(self._dry, self._wet, frames, outdata, self._xfade,
-                               self._xfade_step)
+            kernels.bypass_mix(self._dry, self._wet, frames, outdata, self._xfade, self._xfade_step)
             kernels.peak_hold(self._in, frames, self.meters.peaks, IN, self.meters.release)
             kernels.peak_hold(outdata, frames, self.meters.peaks, OUT, self.meters.release)
             # The end: once the delayed output has played too, let PortAudio drain and stop.
@@ -228,8 +250,9 @@ class Player(StreamBase):
     def _request_match(self) -> None:
         self._match_wanted.set()
         if self._match_thread is None:
-            self._match_thread = threading.Thread(target=self._match_worker,
-                                                  name="grutui-loudness", daemon=True)
+            self._match_thread = threading.Thread(
+                target=self._match_worker, name="grutui-loudness", daemon=True
+            )
             self._match_thread.start()
 
     def _render_match(self, params: Params) -> float:

@@ -39,8 +39,9 @@ def quiet_stderr(log_path: str | os.PathLike[str] | None = None) -> Iterator[Pat
         sys.stderr.flush()
     saved_fd = os.dup(2)
     try:
-        os.write(log_fd, f"--- grutui {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n"
-                 .encode())
+        os.write(
+            log_fd, f"--- grutui {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n".encode()
+        )
         os.dup2(log_fd, 2)
         yield path
     finally:

@@ -90,11 +90,14 @@ class StreamBase:
             except Exception:
                 cpu = 0.0
         return AudioStatus(
-            state=state, message=message,
+            state=state,
+            message=message,
             peak_in_dbfs=to_dbfs(float(self.meters.peaks[IN])),
             peak_out_dbfs=to_dbfs(float(self.meters.peaks[OUT])),
-            xruns=self.meters.xruns, cpu_load=min(max(cpu, 0.0), 1.0),
-            latency_s=self._latency_s, device=self._device,
+            xruns=self.meters.xruns,
+            cpu_load=min(max(cpu, 0.0), 1.0),
+            latency_s=self._latency_s,
+            device=self._device,
         )
 
     def _state(self) -> tuple[str, str]:
@@ -115,8 +118,10 @@ class StreamBase:
             return "error", self._message
         limit = START_GRACE_S if now - self._started_s < START_GRACE_S else LOST_AFTER_S
         if silent_s > limit:
-            return "error", (f"audio device lost: no audio for {silent_s:.1f} s "
-                             "(sound server stopped or device unplugged?)")
+            return "error", (
+                f"audio device lost: no audio for {silent_s:.1f} s "
+                "(sound server stopped or device unplugged?)"
+            )
         return self._running_state, self._message
 
     @property
@@ -161,12 +166,15 @@ class StreamBase:
     # -- shared plumbing -------------------------------------------------------------------
     def _prepare_chain(self, rate_hz: float, channels: int, block: int) -> Chain:
         chain = self._chain
-        if (chain is None or chain.rate_hz != rate_hz or chain.channels != channels
-                or chain.max_block < block):
+        if (
+            chain is None
+            or chain.rate_hz != rate_hz
+            or chain.channels != channels
+            or chain.max_block < block
+        ):
             # Every oversampling stage now, so a change of factor in the callback allocates
             # nothing; kernels that keep the GIL (see kernels.gil_holding).
-            chain = Chain(rate_hz, channels, block, self._params, all_stages=True,
-                          hold_gil=True)
+            chain = Chain(rate_hz, channels, block, self._params, all_stages=True, hold_gil=True)
         chain.params = self._params
         chain.reset()
         self._chain = chain
@@ -186,8 +194,9 @@ class StreamBase:
         stream = None
         for attempt in (1, 2):
             try:
-                stream = factory(callback=self._callback, finished_callback=self._finished,
-                                 **kwargs)
+                stream = factory(
+                    callback=self._callback, finished_callback=self._finished, **kwargs
+                )
                 backend.stream_opened()
                 stream.start()
                 break
@@ -229,9 +238,16 @@ class StreamBase:
     def _count_status(self, status: Any) -> None:
         """Count a dropout from the callback's status flags (callback thread)."""
         self._callbacks += 1
-        if status and self._callbacks > XRUN_GRACE_BLOCKS and (
-                status.output_underflow or status.input_overflow
-                or status.input_underflow or status.output_overflow):
+        if (
+            status
+            and self._callbacks > XRUN_GRACE_BLOCKS
+            and (
+                status.output_underflow
+                or status.input_overflow
+                or status.input_underflow
+                or status.output_overflow
+            )
+        ):
             self.meters.xruns += 1
 
     def _callback(self, *args: Any) -> None:  # pragma: no cover - overridden

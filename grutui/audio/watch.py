@@ -31,10 +31,14 @@ class PresetWatcher:
     The callbacks run on the watcher's thread.
     """
 
-    def __init__(self, path: str | os.PathLike[str], on_change: Callable[[Params], None],
-                 on_error: Callable[[str], None],
-                 transform: Callable[[Params], Params] = lambda p: p,
-                 poll_s: float = POLL_S) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        on_change: Callable[[Params], None],
+        on_error: Callable[[str], None],
+        transform: Callable[[Params], Params] = lambda p: p,
+        poll_s: float = POLL_S,
+    ) -> None:
         self.path = Path(path)
         self._on_change = on_change
         self._on_error = on_error

@@ -47,17 +47,29 @@ class PulseServer:
             "PULSE_SERVER": f"unix:{self.socket}",
             "PULSE_CLIENTCONFIG": str(client_conf),
         }
-        self.server_env = {**os.environ, **self.client_env, "HOME": str(root / "home"),
-                           "XDG_CONFIG_HOME": str(root / "config")}
+        self.server_env = {
+            **os.environ,
+            **self.client_env,
+            "HOME": str(root / "home"),
+            "XDG_CONFIG_HOME": str(root / "config"),
+        }
         self.server_env.pop("PULSE_SERVER")
 
     def start(self) -> None:
-        sinks = [f"module-null-sink sink_name={name} rate={RATE_HZ} format=float32le"
-                 for name in ("out", "feed")]
-        cmd = ["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--log-target=stderr",
-               *[f"--load={s}" for s in sinks],
-               "--load=module-native-protocol-unix auth-anonymous=1",
-               "--load=module-always-sink"]
+        sinks = [
+            f"module-null-sink sink_name={name} rate={RATE_HZ} format=float32le"
+            for name in ("out", "feed")
+        ]
+        cmd = [
+            "pulseaudio",
+            "-D",
+            "-n",
+            "--exit-idle-time=-1",
+            "--log-target=stderr",
+            *[f"--load={s}" for s in sinks],
+            "--load=module-native-protocol-unix auth-anonymous=1",
+            "--load=module-always-sink",
+        ]
         subprocess.run(cmd, env=self.server_env, check=True, capture_output=True, timeout=20)
         deadline = time.monotonic() + 10
         while self.pactl("info").returncode != 0:
@@ -68,15 +80,15 @@ class PulseServer:
         self.pactl("set-default-source", "feed.monitor")
 
     def kill(self) -> None:
-        subprocess.run(["pulseaudio", "-k"], env=self.server_env, capture_output=True,
-                       timeout=20)
+        subprocess.run(["pulseaudio", "-k"], env=self.server_env, capture_output=True, timeout=20)
         deadline = time.monotonic() + 10
         while self.pactl("info").returncode == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
 
     def pactl(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(["pactl", *args], env=self.server_env, capture_output=True,
-                              timeout=20)
+        return subprocess.run(
+            ["pactl", *args], env=self.server_env, capture_output=True, timeout=20
+        )
 
     def env(self, **extra: str) -> dict[str, str]:
         """Environment for a client subprocess (the grutui CLI)."""
@@ -87,9 +99,18 @@ class PulseServer:
         """Record the ``out`` sink's monitor (float32 stereo) while the block runs."""
         with open(path, "wb") as sink:
             proc = subprocess.Popen(
-                ["parec", "--device=out.monitor", "--format=float32le", f"--rate={RATE_HZ}",
-                 "--channels=2", "--raw", "--latency-msec=20"],
-                stdout=sink, env=self.server_env)
+                [
+                    "parec",
+                    "--device=out.monitor",
+                    "--format=float32le",
+                    f"--rate={RATE_HZ}",
+                    "--channels=2",
+                    "--raw",
+                    "--latency-msec=20",
+                ],
+                stdout=sink,
+                env=self.server_env,
+            )
         recording = Recording(path)
         try:
             # The first client to connect can take about a second: wait for data.
@@ -125,10 +146,14 @@ def align(recorded: np.ndarray, reference: np.ndarray) -> np.ndarray:
     from scipy.signal import correlate
 
     assert len(recorded) >= len(reference), "recording shorter than the reference"
-    score = correlate(recorded[:, 0].astype(np.float64), reference[:, 0].astype(np.float64),
-                      mode="valid", method="fft")
+    score = correlate(
+        recorded[:, 0].astype(np.float64),
+        reference[:, 0].astype(np.float64),
+        mode="valid",
+        method="fft",
+    )
     lag = int(np.argmax(score))
-    return recorded[lag: lag + len(reference)]
+    return recorded[lag : lag + len(reference)]
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -147,16 +172,17 @@ def harmonics_dbfs(x: np.ndarray, freq_hz: float, count: int = 5) -> np.ndarray:
     levels = []
     for h in range(1, count + 1):
         k = int(np.argmin(np.abs(bins - h * freq_hz)))
-        levels.append(20.0 * np.log10(spectrum[k - 1: k + 2].max() + 1e-12))
+        levels.append(20.0 * np.log10(spectrum[k - 1 : k + 2].max() + 1e-12))
     return np.array(levels)
 
 
-def median_harmonics_dbfs(x: np.ndarray, freq_hz: float, window_s: float = 0.5,
-                          count: int = 5) -> np.ndarray:
+def median_harmonics_dbfs(
+    x: np.ndarray, freq_hz: float, window_s: float = 0.5, count: int = 5
+) -> np.ndarray:
     """H1..H``count`` of ``x`` (one channel): the median over consecutive windows, so one
     glitch of the recording path (parec under a loaded machine) cannot decide the result."""
     n = int(window_s * RATE_HZ)
-    windows = [x[i: i + n] for i in range(0, len(x) - n + 1, n)]
+    windows = [x[i : i + n] for i in range(0, len(x) - n + 1, n)]
     assert len(windows) >= 3, "too little signal for the harmonics"
     return np.median([harmonics_dbfs(w, freq_hz, count) for w in windows], axis=0)
 
@@ -169,7 +195,7 @@ def steady_segment(y: np.ndarray, threshold: float = 0.01, seconds: float = 1.0)
     n = int(seconds * RATE_HZ)
     assert last - first > n + RATE_HZ // 2, "too little signal recorded"
     start = (first + last - n) // 2
-    return y[start: start + n, 0]
+    return y[start : start + n, 0]
 
 
 def write_sine(path: Path, freq_hz: float, amplitude: float, seconds: float) -> Path:

@@ -18,8 +18,10 @@ from audio_helpers import PulseServer, require
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
     """The running private server; os.environ points this process at it for the session."""
     for tool in ("pulseaudio", "pactl", "parec", "paplay"):
-        require(shutil.which(tool) is not None, f"{tool} not installed (apt-get install "
-                "pulseaudio pulseaudio-utils)")
+        require(
+            shutil.which(tool) is not None,
+            f"{tool} not installed (apt-get install pulseaudio pulseaudio-utils)",
+        )
     from grutui.audio import backend
 
     try:
@@ -32,8 +34,11 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
     server.start()
     try:
         found = backend.availability(refresh=True)  # PortAudio may have listed devices before
-        require(found.ok, f"PortAudio does not see the private server: {found.reason} "
-                "(apt-get install libasound2-plugins)")
+        require(
+            found.ok,
+            f"PortAudio does not see the private server: {found.reason} "
+            "(apt-get install libasound2-plugins)",
+        )
         yield server
     finally:
         server.kill()
@@ -53,5 +58,3 @@ def server(pulse: PulseServer) -> PulseServer:
 
         backend.availability(refresh=True)
     return pulse
-
-

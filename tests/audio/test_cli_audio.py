@@ -30,15 +30,17 @@ GRUTUI = [sys.executable, "-m", "grutui"]
 
 
 def grutui(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([*GRUTUI, *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [*GRUTUI, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_devices_without_a_server_says_how_to_reach_one(tmp_path) -> None:
     import os
 
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("XDG_RUNTIME_DIR", "PULSE_SERVER", "CI")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "PULSE_SERVER", "CI")
+    }
     env["SSH_CONNECTION"] = "10.0.0.1 50000 10.0.0.2 22"
     env["PULSE_CLIENTCONFIG"] = str(tmp_path / "none.conf")
     (tmp_path / "none.conf").write_text("autospawn = no\n")
@@ -53,12 +55,15 @@ def test_devices_without_a_server_says_how_to_reach_one(tmp_path) -> None:
 def test_devices_without_portaudio_says_what_to_install() -> None:
     # sounddevice raises OSError when libportaudio2 is missing; a blocked import stands in for it
     # (uninstalling the system library is not something a test may do).
-    code = ("import sys; sys.modules['sounddevice'] = None\n"
-            "import grutui, grutui.audio\n"
-            "print(grutui.audio.availability())\n"
-            "from grutui.cli import main; raise SystemExit(main(['devices']))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import sys; sys.modules['sounddevice'] = None\n"
+        "import grutui, grutui.audio\n"
+        "print(grutui.audio.availability())\n"
+        "from grutui.cli import main; raise SystemExit(main(['devices']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "ok=False" in result.stdout and "sounddevice" in result.stdout
 
@@ -71,14 +76,14 @@ def test_devices_lists_the_server(server: PulseServer) -> None:
 
 
 @pytest.mark.audio
-def test_play_prints_device_latency_and_xruns_and_sounds_right(server: PulseServer,
-                                                                tmp_path) -> None:
+def test_play_prints_device_latency_and_xruns_and_sounds_right(
+    server: PulseServer, tmp_path
+) -> None:
     dry = make_signal(1.5)
     wav = tmp_path / "in.wav"
     sf.write(wav, dry, RATE_HZ, subtype="FLOAT")
     with server.record(tmp_path / "rec.raw") as rec:
-        result = grutui("play", str(wav), "--set", "Wh=3", "--set", "drive_db=6",
-                        env=server.env())
+        result = grutui("play", str(wav), "--set", "Wh=3", "--set", "drive_db=6", env=server.env())
     assert result.returncode == 0, result.stderr
     assert "device: " in result.stdout and "latency: " in result.stdout
     assert "xruns: 0" in result.stdout
@@ -105,8 +110,11 @@ Uf = 0.0
 Uh = 0.0
 bf = 5.0
 """
-PRESET_EVEN = PRESET_ODD.replace("Wf = 0.0", "Wf = 5.0").replace("Uf = 0.0", "Uf = 2.0") \
+PRESET_EVEN = (
+    PRESET_ODD.replace("Wf = 0.0", "Wf = 5.0")
+    .replace("Uf = 0.0", "Uf = 2.0")
     .replace("bf = 5.0", "bf = 0.0")
+)
 
 
 def _write(path: Path, text: str) -> None:
@@ -122,9 +130,13 @@ def test_monitor_watch_changes_the_recorded_harmonics(server: PulseServer, tmp_p
     freq_hz, level = 100.0, 0.5
     wav = write_sine(tmp_path / "sine.wav", freq_hz, level, 12.0)
     with server.record(tmp_path / "rec.raw") as rec:
-        proc = subprocess.Popen([*GRUTUI, "monitor", "--preset", str(preset), "--watch",
-                                 "--duration", "30"], env=server.env(), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [*GRUTUI, "monitor", "--preset", str(preset), "--watch", "--duration", "30"],
+            env=server.env(),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             assert proc.stdout is not None
             # Wait until the command is up and watching, then feed the tone.
@@ -138,7 +150,7 @@ def test_monitor_watch_changes_the_recorded_harmonics(server: PulseServer, tmp_p
             time.sleep(2.0)
             _write(preset, "[params]\nWh = 'loud'\n")  # broken: reported, settings stay
             time.sleep(2.5)
-            second = rec.samples()[len(first):]
+            second = rec.samples()[len(first) :]
             feeder.wait(timeout=30)
         finally:
             proc.terminate()  # SIGTERM; Ctrl-C is tested below
@@ -149,13 +161,21 @@ def test_monitor_watch_changes_the_recorded_harmonics(server: PulseServer, tmp_p
 
     def levels(y: np.ndarray) -> np.ndarray:
         loud = np.flatnonzero(np.abs(y[:, 0]) > 0.01)
-        segment = y[loud[-1] - 2 * RATE_HZ - RATE_HZ // 2: loud[-1] - RATE_HZ // 2, 0]
+        segment = y[loud[-1] - 2 * RATE_HZ - RATE_HZ // 2 : loud[-1] - RATE_HZ // 2, 0]
         return median_harmonics_dbfs(segment, freq_hz)
 
-    odd = analyze(Params.from_mapping({"Wf": 0, "Wh": 2, "Uf": 0, "Uh": 0, "bf": 5}),
-                  freq_hz=freq_hz, gain=level, rate_hz=RATE_HZ).harmonics_dbfs[:5]
-    even = analyze(Params.from_mapping({"Wf": 5, "Wh": 2, "Uf": 2, "Uh": 0, "bf": 0}),
-                   freq_hz=freq_hz, gain=level, rate_hz=RATE_HZ).harmonics_dbfs[:5]
+    odd = analyze(
+        Params.from_mapping({"Wf": 0, "Wh": 2, "Uf": 0, "Uh": 0, "bf": 5}),
+        freq_hz=freq_hz,
+        gain=level,
+        rate_hz=RATE_HZ,
+    ).harmonics_dbfs[:5]
+    even = analyze(
+        Params.from_mapping({"Wf": 5, "Wh": 2, "Uf": 2, "Uh": 0, "bf": 0}),
+        freq_hz=freq_hz,
+        gain=level,
+        rate_hz=RATE_HZ,
+    ).harmonics_dbfs[:5]
     before, after = levels(first), levels(second)
     print("before", np.round(before, 2), "\nafter ", np.round(after, 2))
     assert before[1] < -90 and after[1] > -40  # H2 appears: the new preset is heard
@@ -168,8 +188,13 @@ def test_monitor_watch_changes_the_recorded_harmonics(server: PulseServer, tmp_p
 def test_monitor_ctrl_c_exits_cleanly_with_the_xrun_count(server: PulseServer) -> None:
     import signal
 
-    proc = subprocess.Popen([*GRUTUI, "monitor", "--blocksize", "512"], env=server.env(),
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*GRUTUI, "monitor", "--blocksize", "512"],
+        env=server.env(),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None
     lines = []
     for line in proc.stdout:

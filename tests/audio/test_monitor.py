@@ -27,8 +27,13 @@ FREQ_HZ = 100.0  # the seed's test tone; whole periods in any 1 s window at 48 k
 LEVEL = 0.5  # the sine's amplitude at the input, full scale 1 (analysis's ``gain``)
 
 
-def record_monitored(server: PulseServer, tmp_path, params: Params, seconds: float = 3.0,
-                     blocksize: int | None = None) -> tuple[np.ndarray, Monitor]:
+def record_monitored(
+    server: PulseServer,
+    tmp_path,
+    params: Params,
+    seconds: float = 3.0,
+    blocksize: int | None = None,
+) -> tuple[np.ndarray, Monitor]:
     wav = write_sine(tmp_path / "sine.wav", FREQ_HZ, LEVEL, seconds)
     monitor = Monitor(params, blocksize=blocksize, rate_hz=RATE_HZ)
     with server.record(tmp_path / "rec.raw") as rec:
@@ -42,13 +47,18 @@ def record_monitored(server: PulseServer, tmp_path, params: Params, seconds: flo
     return rec.samples(), monitor
 
 
-@pytest.mark.parametrize("params", [
-    Params(Wf=0.0, Wh=2.0, Uf=0.0, Uh=0.0, bf=5.0),  # the seed's "odd harmonics"
-    Params(Wf=5.0, Wh=2.0, Uf=2.0, Uh=0.0, bf=0.0),  # the seed's "odd and even harmonics"
-    Params(Wh=3.0, drive_db=6.0, oversample=2),
-], ids=["odd", "odd-even", "driven-2x"])
-def test_monitored_sine_has_the_predicted_harmonics(server: PulseServer, tmp_path,
-                                                     params: Params) -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        Params(Wf=0.0, Wh=2.0, Uf=0.0, Uh=0.0, bf=5.0),  # the seed's "odd harmonics"
+        Params(Wf=5.0, Wh=2.0, Uf=2.0, Uh=0.0, bf=0.0),  # the seed's "odd and even harmonics"
+        Params(Wh=3.0, drive_db=6.0, oversample=2),
+    ],
+    ids=["odd", "odd-even", "driven-2x"],
+)
+def test_monitored_sine_has_the_predicted_harmonics(
+    server: PulseServer, tmp_path, params: Params
+) -> None:
     recorded, _ = record_monitored(server, tmp_path, params, seconds=4.0)
     heard = median_harmonics_dbfs(steady_segment(recorded, seconds=2.0), FREQ_HZ)
     predicted = analyze(params, freq_hz=FREQ_HZ, gain=LEVEL, rate_hz=RATE_HZ).harmonics_dbfs[:5]
@@ -99,7 +109,7 @@ def _plot_builds(stop: threading.Event, count: list[int]) -> None:
         if plt is not None:
             plt.clf()
             plt.plotsize(100, 20)
-            plt.plot(x, [v ** 3 for v in x])
+            plt.plot(x, [v**3 for v in x])
             plt.bar(list(range(10)), list(range(10)))
             plt.build()
         else:
@@ -136,9 +146,11 @@ def test_sixty_seconds_under_ui_load_without_xruns(server: PulseServer) -> None:
         stop.set()
         ui.join()
         monitor.close()
-    print(f"\n60 s monitoring: {step} parameter changes, {builds[0]} plot builds, "
-          f"xruns {status.xruns}, latency {status.latency_s * 1000:.1f} ms, "
-          f"RSS {rss_kb[1]} -> {rss_kb[-1]} kB")
+    print(
+        f"\n60 s monitoring: {step} parameter changes, {builds[0]} plot builds, "
+        f"xruns {status.xruns}, latency {status.latency_s * 1000:.1f} ms, "
+        f"RSS {rss_kb[1]} -> {rss_kb[-1]} kB"
+    )
     assert status.state == "monitoring", status
     assert builds[0] > 500, "the UI load did not run"
     assert status.xruns == 0

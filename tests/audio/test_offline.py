@@ -22,11 +22,14 @@ from grutui.params import Params
 
 
 def test_importing_grutui_audio_loads_no_portaudio() -> None:
-    code = ("import sys, grutui, grutui.audio\n"
-            "assert 'sounddevice' not in sys.modules, 'sounddevice imported'\n"
-            "assert 'numba' not in sys.modules, 'numba imported'\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import sys, grutui, grutui.audio\n"
+        "assert 'sounddevice' not in sys.modules, 'sounddevice imported'\n"
+        "assert 'numba' not in sys.modules, 'numba imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -92,7 +95,7 @@ def test_callback_path_gives_the_chains_samples(oversample: int) -> None:
     chain = Chain(48000, 2, 256, params, all_stages=True, hold_gil=True)
     got = np.empty_like(x)
     for start in range(0, len(x), 256):
-        chain.process_into(x[start: start + 256], got[start: start + 256])
+        chain.process_into(x[start : start + 256], got[start : start + 256])
     assert np.array_equal(got, expected)
 
 
@@ -132,8 +135,9 @@ def test_watcher_reloads_within_half_a_second_and_keeps_good_settings(tmp_path) 
         changes.append((time.monotonic(), params))
         seen.set()
 
-    watcher = PresetWatcher(path, changed, errors.append,
-                            transform=lambda p: p.replace(mix=50.0)).start()
+    watcher = PresetWatcher(
+        path, changed, errors.append, transform=lambda p: p.replace(mix=50.0)
+    ).start()
     try:
         time.sleep(0.3)
         assert changes == []  # the file as it was at start is not a change
@@ -157,14 +161,17 @@ def test_watcher_reloads_within_half_a_second_and_keeps_good_settings(tmp_path) 
 
 def test_quiet_stderr_sends_c_level_writes_to_the_log(tmp_path) -> None:
     log = tmp_path / "state" / "audio.log"
-    code = ("import os, sys\n"
-            "from grutui.audio import quiet_stderr\n"
-            f"with quiet_stderr({str(log)!r}):\n"
-            "    os.write(2, b'ALSA lib pcm.c: noise\\n')\n"
-            "    print('python noise', file=sys.stderr)\n"
-            "os.write(2, b'after\\n')\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import os, sys\n"
+        "from grutui.audio import quiet_stderr\n"
+        f"with quiet_stderr({str(log)!r}):\n"
+        "    os.write(2, b'ALSA lib pcm.c: noise\\n')\n"
+        "    print('python noise', file=sys.stderr)\n"
+        "os.write(2, b'after\\n')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     assert result.stderr == "after\n"
     text = log.read_text()

@@ -38,8 +38,10 @@ def test_played_file_matches_offline_render(server: PulseServer, tmp_path) -> No
     assert status.xruns == 0
     assert correlation(heard, rendered) >= 0.999
     assert abs(rms_db(heard) - rms_db(rendered)) <= 0.5
-    print(f"render vs heard: correlation {correlation(heard, rendered):.6f}, "
-          f"level {rms_db(heard) - rms_db(rendered):+.3f} dB")
+    print(
+        f"render vs heard: correlation {correlation(heard, rendered):.6f}, "
+        f"level {rms_db(heard) - rms_db(rendered):+.3f} dB"
+    )
 
 
 def test_bypass_plays_the_dry_file_at_the_wet_loudness(server: PulseServer, tmp_path) -> None:
@@ -54,8 +56,10 @@ def test_bypass_plays_the_dry_file_at_the_wet_loudness(server: PulseServer, tmp_
     assert abs(rms_db(dry) - wet_db) > 3.0, "test settings should change the loudness"
     assert correlation(heard, dry) >= 0.999  # the dry file, not the distorted one
     assert abs(rms_db(heard) - wet_db) <= 0.5  # as loud as the wet signal
-    print(f"bypass: correlation {correlation(heard, dry):.6f}, "
-          f"level vs wet {rms_db(heard) - wet_db:+.3f} dB")
+    print(
+        f"bypass: correlation {correlation(heard, dry):.6f}, "
+        f"level vs wet {rms_db(heard) - wet_db:+.3f} dB"
+    )
 
 
 def test_bypass_switch_mid_play_does_not_click(server: PulseServer, tmp_path) -> None:
@@ -75,7 +79,7 @@ def test_bypass_switch_mid_play_does_not_click(server: PulseServer, tmp_path) ->
     player.close()
     y = rec.samples()[:, 0].astype(np.float64)
     loud = np.flatnonzero(np.abs(y) > 0.01)
-    steps = np.abs(np.diff(y[loud[0]: loud[-1]]))
+    steps = np.abs(np.diff(y[loud[0] : loud[-1]]))
     # A click is a step between two samples far above the tone's own steepest slope.
     assert steps.max() < 1.5 * np.percentile(steps, 99.5)
 

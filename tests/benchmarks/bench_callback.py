@@ -36,7 +36,7 @@ def _ui_load(stop: threading.Event) -> None:
     while not stop.is_set():
         lines = []
         for row in range(20):  # a text plot built by hand: pure Python, ~10-20 ms
-            lines.append("".join("*" if abs(v ** 3 - row / 10 + 1) < 0.05 else " " for v in x))
+            lines.append("".join("*" if abs(v**3 - row / 10 + 1) < 0.05 else " " for v in x))
         "\n".join(lines)
 
 
@@ -59,6 +59,7 @@ def measure(kind: str, oversample: int, blocks: int, ui: bool) -> tuple[float, f
 
         def call() -> None:
             stream._callback(outdata, BLOCK, None, flags)
+
     stream._prepare_chain(RATE_HZ, 2, BLOCK)
     stream.meters.prepare(RATE_HZ, BLOCK)
     for _ in range(200):
@@ -90,10 +91,14 @@ def main() -> None:
     import sys
 
     sys.setswitchinterval(0.001)  # as the player and monitor set it
-    print(f"callback cost at {RATE_HZ} Hz, {BLOCK}-frame blocks "
-          f"({BLOCK / RATE_HZ * 1000:.2f} ms), stereo; % of the block period")
-    print(f"{'callback':<9}{'oversample':>11}{'UI load':>9}{'mean %':>9}{'p99 %':>9}"
-          f"{'max %':>9}  target")
+    print(
+        f"callback cost at {RATE_HZ} Hz, {BLOCK}-frame blocks "
+        f"({BLOCK / RATE_HZ * 1000:.2f} ms), stereo; % of the block period"
+    )
+    print(
+        f"{'callback':<9}{'oversample':>11}{'UI load':>9}{'mean %':>9}{'p99 %':>9}"
+        f"{'max %':>9}  target"
+    )
     verdicts = []
     rows = [(k, f, False) for k in ("monitor", "player") for f in (1, 2, 4, 8)]
     rows += [("monitor", 4, True), ("player", 4, True)]
@@ -104,8 +109,11 @@ def main() -> None:
             ok = mean < TARGET_MEAN and p99 < TARGET_P99
             verdicts.append(ok)
             target = f"mean<{TARGET_MEAN:g} p99<{TARGET_P99:g}: {'PASS' if ok else 'FAIL'}"
-        print(f"{kind:<9}{factor:>10}x{('yes' if ui else 'no'):>9}{mean:9.2f}{p99:9.2f}"
-              f"{peak:9.1f}  {target}", flush=True)
+        print(
+            f"{kind:<9}{factor:>10}x{('yes' if ui else 'no'):>9}{mean:9.2f}{p99:9.2f}"
+            f"{peak:9.1f}  {target}",
+            flush=True,
+        )
     raise SystemExit(0 if all(verdicts) else 1)
 
 

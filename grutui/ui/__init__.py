@@ -1,0 +1,1 @@
+"""The Textual workstation. It only reads Params, analysis results and audio status."""

@@ -1,0 +1,260 @@
+"""The grutui workstation app and ``run(path, live)``, the entry point the CLI calls."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.timer import Timer
+
+from grutui import presets
+from grutui.errors import GrutuiError
+from grutui.params import Params
+from grutui.ui.audio_control import AudioControl
+from grutui.ui.commands import WorkstationCommands
+from grutui.ui.confirm import ConfirmDialog
+from grutui.ui.help import HelpScreen
+from grutui.ui.live import LiveWriter
+from grutui.ui.main_screen import MainScreen
+from grutui.ui.session import Session
+from grutui.ui.source import Source, demo_source, load_source
+from grutui.ui.status_bar import StatusBar
+
+AUDIO_POLL_S = 0.1  # status line refresh while audio runs (the meter's frame rate)
+
+
+class GrutuiApp(App[int]):
+    """The workstation: a session of parameters, a sound, audio, and the main screen."""
+
+    CSS_PATH = "ui.tcss"
+    TITLE = "grutui"
+    COMMANDS = App.COMMANDS | {WorkstationCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        source: Source | None = None,
+        preset: presets.Preset | None = None,
+        live: bool = False,
+        check_audio: bool = True,
+    ) -> None:
+        super().__init__()
+        self.source = source if source is not None else demo_source()
+        self.session = Session.from_preset(preset)
+        self.audio = AudioControl()
+        self.audio.load(self.source)
+        self._check_audio = check_audio
+        self.live: LiveWriter | None = None
+        if live and preset is not None and preset.path is not None:
+            self.live = LiveWriter(
+                preset.path, on_error=self._live_error, on_written=self._live_written
+            )
+        self._poll: Timer | None = None
+        self.notice_log: deque[str] = deque(maxlen=100)  # recent notifications, newest last
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        # markup off by default: messages quote paths and TOML keys like "[params]"
+        self.notice_log.append(message)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.push_screen(MainScreen())
+        if self._check_audio:
+            self._probe_audio()
+        else:
+            self.audio.reason = "audio disabled"
+            self.call_after_refresh(self._show_audio_state)
+
+    @property
+    def main(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    # -- parameters ------------------------------------------------------------------------
+
+    def params_changed(self, params: Params) -> None:
+        """Every parameter change ends here: audio and the live preset file follow it."""
+        self.audio.set_params(params)
+        if self.live is not None:
+            session = self.session
+            self.live.schedule(session.preset_name, session.preset_description, params)
+
+    def _live_written(self, params: Params) -> None:
+        def mark() -> None:
+            session = self.session
+            session.saved = params
+            self.main.refresh_status()
+
+        self.call_from_thread(mark)
+
+    def _live_error(self, message: str) -> None:
+        self.call_from_thread(self.notify, message, title="Live preset", severity="error")
+
+    def set_source(self, source: Source) -> None:
+        self.source = source
+        self.audio.load(source)
+        self._show_audio_state()
+
+    # -- audio -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-probe")
+    def _probe_audio(self) -> None:
+        self.audio.check()  # loads PortAudio: a few hundred ms, so not on the UI thread
+        self.call_from_thread(self._show_audio_state)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audio")
+    def audio_toggle(self, what: str) -> None:
+        """Play, loop, bypass or monitor; a missing device becomes a notification."""
+        audio = self.audio
+        try:
+            if what == "play":
+                audio.toggle_play()
+            elif what == "monitor":
+                audio.toggle_monitor()
+            elif what == "loop":
+                audio.set_loop(not audio.loop)
+                self._say_audio(f"Loop {'on' if audio.loop else 'off'}")
+            elif what == "bypass":
+                audio.set_bypass(not audio.bypass)
+                self._say_audio(
+                    "Bypass on: dry at matched loudness" if audio.bypass else "Bypass off"
+                )
+        except GrutuiError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Audio", severity="warning")
+        except Exception as exc:  # a device error must not end the app
+            self.call_from_thread(self.notify, f"audio: {exc}", title="Audio", severity="error")
+        self.call_from_thread(self._show_audio_state)
+
+    def _say_audio(self, text: str) -> None:
+        if self.audio.reason:
+            text += f" (but {self.audio.reason})"
+        self.call_from_thread(self.notify, text, title="Audio", timeout=3)
+
+    def _show_audio_state(self) -> None:
+        """Status line from the audio state; polls while a stream runs."""
+        audio = self.audio
+        status = audio.status()
+        state, reason = "stopped", ""
+        if audio.reason:
+            state, reason = "no audio device", audio.reason.removeprefix("no audio device: ")
+        position = audio.position() or (0.0, self.source.duration_s)
+        changes: dict[str, object] = {
+            "loop": audio.loop,
+            "bypass": audio.bypass,
+            "position_s": position[0],
+        }
+        if status is not None:
+            state = status.state
+            if status.state == "error":
+                reason = status.message
+            changes.update(peak_out_dbfs=status.peak_out_dbfs, xruns=status.xruns)
+        changes.update(state=state, reason=reason)
+        try:
+            self.main.query_one(StatusBar).update(**changes)
+        except Exception:  # the main screen is not mounted yet or already gone
+            return
+        running = audio.playing or audio.monitoring
+        if running and self._poll is None:
+            self._poll = self.set_interval(AUDIO_POLL_S, self._show_audio_state)
+        elif not running and self._poll is not None:
+            self._poll.stop()
+            self._poll = None
+
+    # -- app actions -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen([*MainScreen.BINDINGS, *self.BINDINGS]))
+
+    async def action_quit(self) -> None:
+        if not self.session.any_modified or self.live is not None:
+            self.exit(0)
+            return
+        if isinstance(self.screen, ConfirmDialog):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(
+            ConfirmDialog(
+                "Settings changed since the last save. Quit anyway?", yes="Quit", no="Keep working"
+            ),
+            answered,
+        )
+
+    def on_unmount(self) -> None:
+        if self.live is not None:
+            self.live.flush()
+        self.audio.close()
+
+
+def startup(path: str | None) -> tuple[Source | None, presets.Preset | None]:
+    """What ``grutui [FILE]`` opens; a one-line ``GrutuiError`` before the screen starts."""
+    if path is None:
+        return None, None
+    candidate = Path(path)
+    if not candidate.exists():
+        raise GrutuiError(f"{path}: no such file")
+    if candidate.suffix.lower() == ".toml":
+        return None, presets.load(candidate)
+    return load_source(candidate), None
+
+
+@contextlib.contextmanager
+def terminal_apart_from_fd2() -> Iterator[None]:
+    """Give Textual its own copy of the terminal and send fd 2 to the audio log.
+
+    Textual draws on ``sys.__stderr__`` (fd 2), where PortAudio and ALSA also print from C;
+    redirecting fd 2 only around audio calls would swallow screen updates made meanwhile.
+    """
+    try:
+        from grutui.audio import quiet_stderr
+    except ImportError:
+        yield
+        return
+    if not os.isatty(2):
+        yield
+        return
+    saved = sys.__stderr__
+    terminal = os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace")
+    sys.__stderr__ = terminal  # type: ignore[misc]
+    try:
+        with quiet_stderr():
+            yield
+    finally:
+        sys.__stderr__ = saved  # type: ignore[misc]
+        terminal.close()
+
+
+def run(path: str | None, live: bool = False) -> int:
+    """Open the workstation on ``path`` (audio or a preset .toml) or on the demo sound."""
+    source, preset = startup(path)
+    if live and preset is None:
+        raise GrutuiError("--live needs a preset FILE (.toml)")
+    with terminal_apart_from_fd2():
+        app = GrutuiApp(source=source, preset=preset, live=live)
+        app.run()
+    return int(app.return_code or 0)

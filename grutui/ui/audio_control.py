@@ -1,0 +1,138 @@
+"""Audition and monitoring through ``grutui.audio``, reduced to what the UI asks for.
+
+Every call that may block on a device is made from a thread worker by the caller; errors are
+``GrutuiError``s with a readable reason, shown in a notification. PortAudio's own messages on
+fd 2 are kept off the screen by ``app.run`` for the whole session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from grutui.errors import GrutuiError
+from grutui.params import Params
+from grutui.ui.source import Source
+
+
+class AudioControl:
+    """One player for the loaded sound and one live monitor, created when first needed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._player: Any = None
+        self._monitor: Any = None
+        self._source: Source | None = None
+        self._params = Params()
+        self.loop = True
+        self.bypass = False
+        self.reason: str | None = None  # why there is no audio; None until checked or when ok
+
+    def check(self) -> str | None:
+        """Probe for a device (slow: loads PortAudio). Returns why audio cannot work, or None."""
+        try:
+            from grutui.audio import availability
+        except ImportError as exc:
+            self.reason = f"no audio: {exc}"
+            return self.reason
+        found = availability()
+        self.reason = None if found.ok else found.reason
+        return self.reason
+
+    def _require(self) -> None:
+        if self.reason is None:
+            self.check()
+        if self.reason is not None:
+            raise GrutuiError(self.reason)
+
+    def load(self, source: Source) -> None:
+        """Use ``source`` for the next play; stops and closes the current player."""
+        with self._lock:
+            player, self._player = self._player, None
+            self._source = source
+        if player is not None:
+            player.close()
+
+    def set_params(self, params: Params) -> None:
+        """Swap the parameter snapshot the running streams read."""
+        self._params = params
+        for stream in (self._player, self._monitor):
+            if stream is not None:
+                stream.set_params(params)
+
+    @property
+    def playing(self) -> bool:
+        return bool(self._player is not None and self._player.playing)
+
+    @property
+    def monitoring(self) -> bool:
+        return bool(self._monitor is not None and self._monitor.running)
+
+    def toggle_play(self) -> bool:
+        """Start or stop playback of the loaded sound; True if now playing."""
+        if self.playing:
+            self._player.stop()
+            return False
+        self._require()
+        if self._source is None:
+            raise GrutuiError("nothing to play: open a file first")
+        from grutui.audio import Player
+
+        with self._lock:
+            if self._player is None:
+                self._player = Player(self._source.data, self._source.rate_hz, self._params)
+            self._player.loop = self.loop
+            self._player.bypass = self.bypass
+            if self._player.duration_s and self._player.position_s >= self._player.duration_s:
+                self._player.seek(0.0)
+            self._player.start()
+        return True
+
+    def set_loop(self, loop: bool) -> None:
+        self.loop = loop
+        if self._player is not None:
+            self._player.loop = loop
+
+    def set_bypass(self, bypass: bool) -> None:
+        self.bypass = bypass
+        if self._player is not None:
+            self._player.bypass = bypass
+
+    def toggle_monitor(self) -> bool:
+        """Start or stop live monitoring; True if now monitoring."""
+        if self.monitoring:
+            self._monitor.stop()
+            return False
+        self._require()
+        from grutui.audio import Monitor
+
+        with self._lock:
+            if self._monitor is None:
+                self._monitor = Monitor(self._params)
+            self._monitor.set_params(self._params)
+            self._monitor.start()
+        return True
+
+    def status(self) -> Any:
+        """The newest ``AudioStatus`` of whichever stream runs (monitoring first), or None."""
+        for stream in (self._monitor, self._player):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    status = stream.status()
+                    if status.state != "stopped" or stream is self._player:
+                        return status
+        return None
+
+    def position(self) -> tuple[float, float] | None:
+        """(position, duration) in seconds of the player, if there is one."""
+        if self._player is None:
+            return None
+        return float(self._player.position_s), float(self._player.duration_s)
+
+    def close(self) -> None:
+        for stream in (self._player, self._monitor):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+        self._player = self._monitor = None

@@ -1,0 +1,125 @@
+"""What is being edited: slots A and B, their undo histories and the preset they came from.
+
+Pure Python (no Textual), so the rules for undo, A/B and the "modified" mark are easy to test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grutui.params import SPECS, Params
+from grutui.presets import Preset
+from grutui.ui.history import History
+
+SLOTS = ("A", "B")
+
+
+@dataclass
+class Session:
+    """Two parameter slots for comparison, one active; the preset the settings came from."""
+
+    slots: dict[str, Params] = field(default_factory=lambda: {s: Params() for s in SLOTS})
+    active: str = "A"
+    histories: dict[str, History[Params]] = field(
+        default_factory=lambda: {s: History[Params]() for s in SLOTS}
+    )
+    saved: Params = field(default_factory=Params)  # what was last loaded or saved
+    preset_name: str = "default"
+    preset_description: str = ""
+    preset_path: Path | None = None
+    preset_factory: bool = False
+
+    @classmethod
+    def from_preset(cls, preset: Preset | None) -> Session:
+        session = cls()
+        if preset is not None:
+            session.slots = {s: preset.params for s in SLOTS}
+            session.mark_saved(preset)
+        return session
+
+    @property
+    def params(self) -> Params:
+        """The active slot's parameters."""
+        return self.slots[self.active]
+
+    @property
+    def other(self) -> str:
+        return "B" if self.active == "A" else "A"
+
+    @property
+    def modified(self) -> bool:
+        """True if the active slot differs from what was last loaded or saved."""
+        return self.params != self.saved
+
+    @property
+    def any_modified(self) -> bool:
+        """True if either slot differs from what was last loaded or saved."""
+        return any(p != self.saved for p in self.slots.values())
+
+    def set(self, params: Params, key: Hashable | None = None) -> bool:
+        """Change the active slot, recording an undo step; False if nothing changed."""
+        before = self.params
+        if params == before:
+            return False
+        self.histories[self.active].record(before, params, key)
+        self.slots[self.active] = params
+        return True
+
+    def preview(self, params: Params) -> None:
+        """Change the active slot without an undo step (preset browsing)."""
+        self.slots[self.active] = params
+
+    def undo(self) -> bool:
+        value = self.histories[self.active].undo()
+        if value is None:
+            return False
+        self.slots[self.active] = value
+        return True
+
+    def redo(self) -> bool:
+        value = self.histories[self.active].redo()
+        if value is None:
+            return False
+        self.slots[self.active] = value
+        return True
+
+    def switch(self, slot: str) -> bool:
+        """Make ``slot`` active; False if it already was."""
+        if slot not in SLOTS or slot == self.active:
+            return False
+        self.histories[self.active].seal()
+        self.active = slot
+        return True
+
+    def copy_to_other(self) -> bool:
+        """Copy the active slot into the other one (an undoable step of the other slot)."""
+        target = self.other
+        before = self.slots[target]
+        if before == self.params:
+            return False
+        self.histories[target].record(before, self.params)
+        self.slots[target] = self.params
+        return True
+
+    def reset(self, name: str | None = None) -> bool:
+        """Reset one parameter (or all, with ``name`` None) to the table's default."""
+        if name is None:
+            return self.set(Params())
+        default = next(s.default for s in SPECS if s.name == name)
+        return self.set(self.params.replace(**{name: default}))
+
+    def load(self, preset: Preset) -> bool:
+        """Load a preset into the active slot (undoable) and make it the saved state."""
+        changed = self.set(preset.params)
+        self.histories[self.active].seal()
+        self.mark_saved(preset)
+        return changed
+
+    def mark_saved(self, preset: Preset) -> None:
+        self.saved = preset.params
+        self.preset_name = preset.name
+        self.preset_description = preset.description
+        self.preset_path = preset.path
+        self.preset_factory = preset.factory

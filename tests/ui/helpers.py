@@ -1,0 +1,65 @@
+"""Helpers of the workstation tests: real audio files and waiting for the views."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from textual.pilot import Pilot
+
+from grutui.ui.app import GrutuiApp
+from grutui.ui.curve_view import CurveView
+from grutui.ui.harmonic_view import HarmonicView
+
+
+def write_sound(
+    path: Path, seconds: float = 1.0, rate_hz: int = 48000, channels: int = 2
+) -> np.ndarray:
+    """A real audio file of a decaying chord; returns the samples written."""
+    t = np.arange(int(seconds * rate_hz)) / rate_hz
+    mono = 0.4 * np.exp(-t) * (np.sin(2 * np.pi * 110 * t) + 0.5 * np.sin(2 * np.pi * 165 * t))
+    data = np.stack([mono * (1 - 0.2 * c) for c in range(channels)], axis=1).astype(np.float32)
+    sf.write(path, data, rate_hz, subtype="FLOAT")
+    return data
+
+
+def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    """Run an async test body (the suite has no asyncio plugin)."""
+    asyncio.run(scenario())  # type: ignore[arg-type]
+
+
+async def until(
+    pilot: Pilot, condition: Callable[[], bool], timeout_s: float = 20.0, what: str = "condition"
+) -> None:
+    """Let the app run until ``condition()`` holds (analysis and files run in threads)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def views_current(pilot: Pilot, app: GrutuiApp) -> None:
+    """Wait until both views show the newest request (and have been painted)."""
+    screen = app.main
+
+    def done() -> bool:
+        thread = screen.analysis
+        if thread is None or thread.latest == 0:
+            return False
+        curve, harmonics = screen.query_one(CurveView), screen.query_one(HarmonicView)
+        return (
+            curve.shown_seq == harmonics.shown_seq == thread.latest
+            and curve.painted_seq == harmonics.painted_seq == thread.latest
+        )
+
+    await until(pilot, done, what="both views to show the newest result")
+
+
+def notices(app: GrutuiApp) -> list[str]:
+    """The text of every notification shown so far."""
+    return list(app.notice_log)

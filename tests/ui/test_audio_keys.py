@@ -1,0 +1,97 @@
+"""The transport keys with a real sound server: a private PulseAudio with null sinks."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from grutui.ui.app import GrutuiApp
+from tests.audio.audio_helpers import PulseServer, require
+from tests.ui.helpers import run, until
+
+pytestmark = [pytest.mark.audio, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    for tool in ("pulseaudio", "pactl"):
+        require(shutil.which(tool) is not None, f"{tool} not installed")
+    from grutui.audio import backend
+
+    try:
+        backend.sounddevice()
+    except backend.AudioError as exc:
+        require(False, str(exc))
+    server = PulseServer(tmp_path_factory.mktemp("pulse-ui"))
+    saved = {key: os.environ.get(key) for key in server.client_env}
+    os.environ.update(server.client_env)
+    server.start()
+    try:
+        found = backend.availability(refresh=True)
+        require(found.ok, f"PortAudio does not see the private server: {found.reason}")
+        yield server
+    finally:
+        server.kill()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        backend.availability(refresh=True)
+
+
+def test_space_plays_and_the_status_line_meters_it(pulse: PulseServer) -> None:
+    async def scenario() -> None:
+        app = GrutuiApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            status = app.main.query_one("#status")
+            await until(
+                pilot,
+                lambda: app.audio.reason is None and app.audio._source is not None,
+                what="the audio probe",
+            )
+            await pilot.press("space")
+            await until(
+                pilot,
+                lambda: status.info.state == "playing",
+                timeout_s=90,  # type: ignore[attr-defined]
+                what="playback",
+            )
+            await until(
+                pilot,
+                lambda: (
+                    math.isfinite(status.info.peak_out_dbfs)  # type: ignore[attr-defined]
+                    and status.info.position_s > 0
+                ),
+                what="the meter and the position",
+            )  # type: ignore[attr-defined]
+            await pilot.press("full_stop")
+            await until(pilot, lambda: status.info.bypass, what="bypass")  # type: ignore[attr-defined]
+            await pilot.press("right")  # parameters follow into the running stream
+            await pilot.press("space")
+            await until(pilot, lambda: status.info.state == "stopped", what="stop")  # type: ignore[attr-defined]
+
+    run(scenario)
+
+
+def test_m_starts_and_stops_monitoring(pulse: PulseServer) -> None:
+    async def scenario() -> None:
+        app = GrutuiApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            status = app.main.query_one("#status")
+            await until(pilot, lambda: app.audio.reason is None, what="the audio probe")
+            await pilot.press("m")
+            await until(
+                pilot,
+                lambda: status.info.state == "monitoring",
+                timeout_s=90,  # type: ignore[attr-defined]
+                what="monitoring",
+            )
+            await pilot.press("m")
+            await until(pilot, lambda: status.info.state == "stopped", what="stop")  # type: ignore[attr-defined]
+
+    run(scenario)

@@ -1,0 +1,64 @@
+"""What the screen shows: main screen at 80x24 and 120x40, help, presets and render dialog.
+
+Deterministic: audio probing is off, the views are awaited, notifications cleared, the current
+folder is a temporary one (so paths shown are relative) and input cursors do not blink.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from grutui.ui.app import GrutuiApp
+from tests.ui.helpers import views_current
+
+
+def _app() -> GrutuiApp:
+    return GrutuiApp(check_audio=False)
+
+
+async def _settle(pilot: Pilot) -> None:
+    app = pilot.app
+    assert isinstance(app, GrutuiApp)
+    await views_current(pilot, app)
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+    app.clear_notifications()
+    await pilot.pause()
+
+
+def test_main_screen_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_app(), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_main_screen_120x40(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("j", "shift+right", "b")
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_preset_browser(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("p", "down", "down")
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_render_dialog(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("e")
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)

@@ -1,0 +1,188 @@
+"""The real ``grutui`` command in a real terminal (tmux), and its start-up errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.ui.helpers import write_sound
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _grutui() -> list[str]:
+    found = shutil.which("grutui")
+    return [found] if found else [sys.executable, "-m", "grutui"]
+
+
+class Tmux:
+    """One detached tmux session running a command at 120x40."""
+
+    def __init__(self, command: str, env: dict[str, str], cwd: Path) -> None:
+        self.name = f"grutui-test-{uuid.uuid4().hex[:8]}"
+        # A server of our own (-L) with no config file (-f): nobody else's options or sizes.
+        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        subprocess.run(
+            [
+                *self.tmux,
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-c",
+                str(cwd),
+                f"env -u COLUMNS -u LINES {exports} {command}; echo EXITED $?; sleep 30",
+            ],
+            check=True,
+        )
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-t", self.name],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    def wait_for(self, found: Callable[[str], bool], what: str, timeout_s: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            text = self.screen()
+            if found(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n{text}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True)
+
+
+@pytest.fixture
+def tmux_env(tmp_path: Path) -> dict[str, str]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    return {
+        "PYTHONPATH": str(REPO),  # the checkout under test, whatever pip installed
+        "GRUTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "GRUTUI_STATE_DIR": str(tmp_path / "state"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
+
+
+@pytest.fixture
+def session(tmp_path: Path, tmux_env: dict[str, str]) -> Iterator[Callable[[str], Tmux]]:
+    started: list[Tmux] = []
+
+    def start(arguments: str) -> Tmux:
+        tmux = Tmux(" ".join(_grutui()) + " " + arguments, tmux_env, tmp_path)
+        started.append(tmux)
+        return tmux
+
+    yield start
+    for tmux in started:
+        tmux.kill()
+
+
+def _row(screen: str, label: str) -> str:
+    return next(line for line in screen.splitlines() if f" {label} " in line)
+
+
+def test_grutui_in_tmux_edits_shows_help_and_quits(session: Callable[[str], Tmux]) -> None:
+    tmux = session("")
+    screen = tmux.wait_for(
+        lambda s: all(t in s for t in ("THD", "Wf", "Transfer curve", "H10")), "the first analysis"
+    )
+    assert max(len(line) for line in screen.splitlines()) == 120  # the wide layout
+    assert "demo · 48 kHz · 2 ch · 4.00 s" in screen
+    assert "0.5" in _row(screen, "Wf")
+    tmux.keys("Right", "Right", "Right")
+    screen = tmux.wait_for(lambda s: "0.8" in _row(s, "Wf"), "Wf to reach 0.8")
+    assert "default*" in screen.replace(" *", "*")
+    tmux.keys("j", "S-Right")
+    tmux.wait_for(lambda s: "1.50" in _row(s, "Wh"), "Wh to reach 1.50")
+    tmux.keys("u")
+    tmux.wait_for(lambda s: "1.00" in _row(s, "Wh"), "undo of Wh")
+    tmux.keys("?")
+    tmux.wait_for(lambda s: "Reset all parameters" in s, "the help screen")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Reset all parameters" not in s and "THD" in s, "help to close")
+    tmux.keys("C-q")
+    tmux.wait_for(lambda s: "Quit anyway?" in s, "the quit prompt")
+    tmux.keys("y")
+    tmux.wait_for(lambda s: "EXITED 0" in s, "grutui to exit with status 0")
+
+
+def test_grutui_opens_a_file_given_on_the_command_line(
+    session: Callable[[str], Tmux], tmp_path: Path
+) -> None:
+    write_sound(tmp_path / "take.wav", seconds=2.0, rate_hz=44100, channels=1)
+    tmux = session("take.wav")
+    screen = tmux.wait_for(lambda s: "THD" in s, "the first analysis")
+    assert "take.wav · 44.1 kHz · mono · 2.00 s" in screen
+    tmux.keys("space")  # no audio device in a test terminal: it says so, nothing breaks
+    tmux.keys("C-q")
+    tmux.wait_for(lambda s: "EXITED 0" in s, "grutui to exit")
+
+
+def test_first_run_shows_the_screen_at_once_and_says_it_is_compiling(
+    tmp_path: Path, tmux_env: dict[str, str]
+) -> None:
+    tmux_env["NUMBA_CACHE_DIR"] = str(tmp_path / "cold-numba-cache")  # nothing compiled yet
+    tmux = Tmux(" ".join(_grutui()), tmux_env, tmp_path)
+    try:
+        screen = tmux.wait_for(lambda s: "DSP kernels" in s, "the loading notice", timeout_s=20)
+        assert "Parameters" in screen and "THD" not in screen
+        tmux.keys("Right")  # keys work while the kernels compile
+        tmux.wait_for(lambda s: "0.6" in _row(s, "Wf"), "Wf to reach 0.6")
+        tmux.wait_for(
+            lambda s: "THD" in s and "DSP kernels" not in s, "the first analysis", timeout_s=180
+        )
+    finally:
+        tmux.kill()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("not.wav", None, "no such file"),
+        ("not.wav", "not audio at all", "not.wav"),
+        ("bad.toml", "[params\nWf = ", "bad.toml"),
+        ("odd.toml", "[params]\nWf = 99\n", "out of range"),
+    ],
+)
+def test_a_bad_file_is_one_line_on_stderr_and_status_1(
+    tmp_path: Path, tmux_env: dict[str, str], name: str, make: str | None, message: str
+) -> None:
+    if make is not None:
+        (tmp_path / name).write_text(make)
+    result = subprocess.run(
+        [*_grutui(), name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **tmux_env},
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("grutui: ") and message in lines[0]
+    assert result.stdout == ""
