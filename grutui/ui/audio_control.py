@@ -28,6 +28,7 @@ class AudioControl:
         self.loop = True
         self.bypass = False
         self.reason: str | None = None  # why there is no audio; None until checked or when ok
+        self.checked = False
 
     def check(self) -> str | None:
         """Probe for a device (slow: loads PortAudio). Returns why audio cannot work, or None."""
@@ -36,8 +37,9 @@ class AudioControl:
         except ImportError as exc:
             self.reason = f"no audio: {exc}"
             return self.reason
-        found = availability()
+        found = availability(refresh=True)  # a server may have come or gone since the last look
         self.reason = None if found.ok else found.reason
+        self.checked = True
         return self.reason
 
     def _require(self) -> None:

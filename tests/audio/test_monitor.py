@@ -70,12 +70,16 @@ def test_monitored_sine_has_the_predicted_harmonics(
 
 
 def test_status_reports_meters_latency_and_device(server: PulseServer, tmp_path) -> None:
-    wav = write_sine(tmp_path / "sine.wav", FREQ_HZ, LEVEL, 2.0)
+    wav = write_sine(tmp_path / "sine.wav", FREQ_HZ, LEVEL, 6.0)
     monitor = Monitor(Params(mix=0.0), rate_hz=RATE_HZ)
     monitor.start()
     assert monitor.wait_started(), monitor.status()
     feeder = server.feed(wav)
-    time.sleep(1.0)
+    # a new PulseAudio client can take a second or two before its sound arrives
+    deadline = time.monotonic() + 4.0
+    while monitor.status().peak_out_dbfs < -20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the meters settle on the steady sine
     status = monitor.status()
     feeder.wait(timeout=15)
     monitor.stop()
