@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -177,7 +178,7 @@ def harmonics_dbfs(x: np.ndarray, freq_hz: float, count: int = 5) -> np.ndarray:
 
 
 def median_harmonics_dbfs(
-    x: np.ndarray, freq_hz: float, window_s: float = 0.5, count: int = 5
+    x: np.ndarray, freq_hz: float, window_s: float = 0.1, count: int = 5
 ) -> np.ndarray:
     """H1..H``count`` of ``x`` (one channel): the median over consecutive windows, so one
     glitch of the recording path (parec under a loaded machine) cannot decide the result."""
@@ -217,3 +218,40 @@ def make_signal(seconds: float = 2.0, seed: int = 7) -> np.ndarray:
     fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.02)  # no click at the edges
     x = np.stack([left + bursts, right - bursts], axis=1) * fade[:, None]
     return x.astype(np.float32)
+
+
+@contextlib.contextmanager
+def private_server(folder: Path) -> Iterator[PulseServer]:
+    """A running private server, with os.environ pointing this process (and PortAudio) at it
+    until the block ends."""
+    for tool in ("pulseaudio", "pactl", "parec", "paplay"):
+        require(
+            shutil.which(tool) is not None,
+            f"{tool} not installed (apt-get install pulseaudio pulseaudio-utils)",
+        )
+    from grutui.audio import backend
+
+    try:
+        backend.sounddevice()
+    except backend.AudioError as exc:
+        require(False, str(exc))
+    server = PulseServer(folder)
+    saved = {key: os.environ.get(key) for key in server.client_env}
+    os.environ.update(server.client_env)
+    server.start()
+    try:
+        found = backend.availability(refresh=True)  # PortAudio may have listed devices before
+        require(
+            found.ok,
+            f"PortAudio does not see the private server: {found.reason} "
+            "(apt-get install libasound2-plugins)",
+        )
+        yield server
+    finally:
+        server.kill()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        backend.availability(refresh=True)  # forget the server for whatever runs next

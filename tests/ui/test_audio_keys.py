@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from grutui.ui.app import GrutuiApp
-from tests.audio.audio_helpers import PulseServer, require
+from tests.audio.audio_helpers import PulseServer, private_server
 from tests.ui.helpers import run, until
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
@@ -18,30 +16,8 @@ pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
-    for tool in ("pulseaudio", "pactl"):
-        require(shutil.which(tool) is not None, f"{tool} not installed")
-    from grutui.audio import backend
-
-    try:
-        backend.sounddevice()
-    except backend.AudioError as exc:
-        require(False, str(exc))
-    server = PulseServer(tmp_path_factory.mktemp("pulse-ui"))
-    saved = {key: os.environ.get(key) for key in server.client_env}
-    os.environ.update(server.client_env)
-    server.start()
-    try:
-        found = backend.availability(refresh=True)
-        require(found.ok, f"PortAudio does not see the private server: {found.reason}")
+    with private_server(tmp_path_factory.mktemp("pulse-ui")) as server:
         yield server
-    finally:
-        server.kill()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        backend.availability(refresh=True)
 
 
 def test_space_plays_and_the_status_line_meters_it(pulse: PulseServer) -> None:
