@@ -17,9 +17,9 @@ import numpy as np
 from grutui.fileio import atomic_path
 
 PASSBAND_EDGE = 0.44  # of the base rate: 19.4 kHz at 44.1 kHz, 21.1 kHz at 48 kHz
-STOPBAND_DB = 100.0
+STOPBAND_DB = 90.0
 MAX_STAGES = 3  # 8x
-DESIGN_VERSION = 1  # bump when design_stage changes, so cached designs are not reused
+DESIGN_VERSION = 2  # bump when design_stage changes, so cached designs are not reused
 
 
 def cache_dir() -> Path:
