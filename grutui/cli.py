@@ -163,7 +163,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print(f"H{h:<8d}{dbr:7.1f}  {dbfs:8.1f}")
     print(
         f"THD {result.thd_percent:.2f} %   even/odd {result.even_odd_db:+.1f} dB   "
-        f"DC {result.dc:+.4f}"
+        f"DC {round(result.dc, 4) + 0.0:+.4f}"
     )
     return 0
 

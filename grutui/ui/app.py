@@ -121,6 +121,10 @@ class GrutuiApp(App[int]):
     def _probe_audio(self) -> None:
         self.audio.check()  # loads PortAudio: a few hundred ms, so not on the UI thread
         self.call_from_thread(self._show_audio_state)
+        if self.audio.reason is None:
+            from grutui.audio import warm_up
+
+            warm_up()  # compile the callback's kernels now, not on the first press of space
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="audio")
     def audio_toggle(self, what: str) -> None:

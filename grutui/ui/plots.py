@@ -203,7 +203,7 @@ def harmonic_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
     levels = np.asarray(analysis.harmonics_dbfs, dtype=float)
     numbers = (
         f"THD {analysis.thd_percent:.1f}%  even/odd {analysis.even_odd_db:+.1f} dB  "
-        f"DC {analysis.dc:+.3f}"
+        f"DC {round(analysis.dc, 3) + 0.0:+.3f}"  # + 0.0: no "-0.000" for a tiny negative
     )
     if width < 24 or height < 3:
         return [_row([(numbers[:width], _PLAIN)], width)]
