@@ -14,11 +14,11 @@ from grutui.audio.stream import StreamBase
 from grutui.params import Params
 
 MONITOR_BLOCK = 256  # frames per callback: 5.3 ms at 48 kHz
-# Requested buffering each way (PortAudio reports more through PulseAudio: ~100 ms round trip).
+# Requested buffering each way (PortAudio reports more through PulseAudio: ~170 ms round trip).
 # With the 1 ms switch interval and gc.freeze() this held 60 s of monitoring under a plotting
 # UI thread (tests/audio/test_monitor.py). A dedicated machine can go lower with
 # --blocksize 128 and a latency of its own.
-MONITOR_LATENCY_S = 0.050
+MONITOR_LATENCY_S = 0.080  # 50 ms gave 3 xruns in one 60 s run of six on a loaded 2-core machine
 PREFERRED_RATE_HZ = 48000.0
 
 
