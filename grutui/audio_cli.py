@@ -94,15 +94,11 @@ def _start_watch(args: argparse.Namespace, path: Path | None, target: Any) -> An
 
 
 def _play(args: argparse.Namespace) -> int:
-    import soundfile as sf
-
     from grutui.audio.player import Player
+    from grutui.audiofile import read_audio
 
     params, watch_path = _base_params(args)
-    try:
-        data, rate_hz = sf.read(args.file, dtype="float32", always_2d=True)
-    except (OSError, RuntimeError, sf.LibsndfileError) as exc:
-        raise GrutuiError(f"{args.file}: cannot read audio ({exc})") from None
+    data, rate_hz = read_audio(args.file)
     player = Player(data, rate_hz, params, device=args.device)
     player.loop = args.loop
     player.bypass = args.bypass

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from grutui.audiofile import open_input
 from grutui.dsp import Chain
 from grutui.errors import GrutuiError
 from grutui.fileio import atomic_path
@@ -90,33 +91,6 @@ class Job:
     target: Path
 
 
-def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
-    """The whole file as float32 (frames, channels) and its rate in Hz (for audition)."""
-    with _open_input(Path(path)) as f:
-        return f.read(dtype="float32", always_2d=True), float(f.samplerate)
-
-
-def _open_input(path: Path) -> sf.SoundFile:
-    if not path.exists():
-        raise RenderError(f"{path}: no such file")
-    if path.is_dir():
-        raise RenderError(f"{path}: is a folder, not an audio file")
-    try:
-        f = sf.SoundFile(path)
-    except sf.LibsndfileError as exc:
-        raise RenderError(f"{path}: not an audio file grutui can read ({_why(exc)})") from None
-    except OSError as exc:
-        raise RenderError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if f.frames == 0:
-        f.close()
-        raise RenderError(f"{path}: empty audio file (no frames)")
-    return f
-
-
-def _why(exc: sf.LibsndfileError) -> str:
-    return str(getattr(exc, "error_string", "") or exc).strip().rstrip(".")
-
-
 def output_format(
     target: Path, in_subtype: str, subtype: str | None, frames: int, channels: int
 ) -> tuple[str, str]:
@@ -152,7 +126,7 @@ def plan(
     targets: dict[Path, Path] = {}
     for name in inputs:
         source = Path(name)
-        _open_input(source).close()
+        open_input(source).close()
         target = Path(output) if output is not None else Path(folder or ".") / source.name
         if target.exists() and target.resolve() == source.resolve():
             raise RenderError(f"{target}: output is the input file; choose another name")
@@ -207,7 +181,7 @@ def render_file(
     """Render one file; returns the output path. See the module docstring for guarantees."""
     source, target = Path(in_path), Path(out_path)
     (job,) = plan([str(source)], output=str(target), force=force)
-    with _open_input(source) as f:
+    with open_input(source) as f:
         fmt, chosen = output_format(target, f.subtype, subtype, f.frames, f.channels)
         chain = Chain(f.samplerate, f.channels, max_block=8192, params=params)
         passes = 2 if normalize_dbfs is not None else 1

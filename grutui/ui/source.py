@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from grutui.errors import GrutuiError
+from grutui.audiofile import read_audio
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,6 @@ def audio_extensions() -> tuple[str, ...]:
 
 
 def load_source(path: str | Path) -> Source:
-    """Read a whole audio file; a ``GrutuiError`` with a one-line reason if it cannot be.
-
-    soundfile directly rather than ``grutui.render.read_audio``: importing the render module
-    loads the DSP kernels (seconds), and ``grutui FILE`` must check FILE before the screen
-    starts without waiting for that.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise GrutuiError(f"{path}: no such file")
-    if path.is_dir():
-        raise GrutuiError(f"{path}: is a folder, not an audio file")
-    try:
-        data, rate_hz = sf.read(path, dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise GrutuiError(f"{path}: not a readable audio file ({reason})") from None
-    except OSError as exc:
-        raise GrutuiError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if data.size == 0:
-        raise GrutuiError(f"{path}: the file holds no audio")
-    return Source(path.name, path, np.ascontiguousarray(data), float(rate_hz))
+    """Read a whole audio file; an ``AudioFileError`` with a one-line reason if it cannot be."""
+    data, rate_hz = read_audio(path)
+    return Source(Path(path).name, Path(path), data, rate_hz)
