@@ -1,19 +1,24 @@
-"""The analysis thread: the newest request wins, results come back as one message.
+"""The analysis thread: the newest request wins, the newest result is delivered.
 
 One long-lived thread takes only the newest pending request, so holding a key down never builds
-a queue of stale work; each result carries a sequence number so the UI can drop one that is
-older than what it shows.
+a queue of stale work. Results go straight onto the UI's event loop (``call_soon_threadsafe``),
+not through Textual's message queue: that hop cost about a millisecond of the key-to-view
+latency. A result not yet delivered is replaced by a newer one, and each carries a sequence
+number so the UI can drop one older than what it shows.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual.message import Message
-from textual.message_pump import MessagePump
+from textual.app import App
 from textual.strip import Strip
 
 from grutui.params import Params
@@ -33,45 +38,40 @@ class ViewRequest:
     harmonic_size: tuple[int, int]
 
 
-class ViewsReady(Message):
+@dataclass(frozen=True)
+class ViewsReady:
     """Both views' text for one request."""
 
-    def __init__(
-        self,
-        seq: int,
-        request: ViewRequest,
-        analysis: Analysis,
-        curve: list[Strip],
-        harmonics: list[Strip],
-        elapsed_s: float,
-    ) -> None:
-        super().__init__()
-        self.seq = seq
-        self.request = request
-        self.analysis = analysis
-        self.curve = curve
-        self.harmonics = harmonics
-        self.elapsed_s = elapsed_s
-
-    def can_replace(self, message: Message) -> bool:
-        # A newer result makes an unhandled older one pointless.
-        return isinstance(message, ViewsReady)
+    seq: int
+    request: ViewRequest
+    analysis: Analysis
+    curve: list[Strip]
+    harmonics: list[Strip]
+    elapsed_s: float
 
 
-class AnalysisFailed(Message):
+@dataclass(frozen=True)
+class AnalysisFailed:
     """The analysis raised; ``text`` says why."""
 
-    def __init__(self, seq: int, text: str) -> None:
-        super().__init__()
-        self.seq = seq
-        self.text = text
+    seq: int
+    text: str
+
+
+Result = ViewsReady | AnalysisFailed
 
 
 class AnalysisThread:
     """Runs ``analyze`` and builds the plot text for the newest request, off the UI thread."""
 
-    def __init__(self, target: MessagePump) -> None:
-        self._target = target
+    def __init__(self, app: App[object], deliver: Callable[[Result], None]) -> None:
+        """Results are handed to ``deliver`` on the thread of ``app``'s event loop."""
+        self._app = app
+        self._deliver = deliver
+        self._loop = asyncio.get_running_loop()
+        self._context = contextvars.copy_context()  # Textual's, so ``deliver`` runs as usual
+        self._undelivered: Result | None = None
+        self._result_lock = threading.Lock()
         self._wake = threading.Condition()
         self._pending: tuple[int, ViewRequest] | None = None
         self._seq = 0
@@ -122,11 +122,33 @@ class AnalysisThread:
                 curve = plotter.build(analysis, *request.curve_size)
                 harmonics = harmonic_lines(analysis, *request.harmonic_size)
             except Exception as exc:  # reported in the UI; the thread must survive a bad setting
-                self._target.post_message(AnalysisFailed(seq, f"analysis failed: {exc}"))
+                self._post(AnalysisFailed(seq, f"analysis failed: {exc}"))
                 continue
             elapsed_s = time.perf_counter() - started
             self.completed += 1
             self.last_elapsed_s = elapsed_s
-            self._target.post_message(
-                ViewsReady(seq, request, analysis, curve, harmonics, elapsed_s)
-            )
+            self._post(ViewsReady(seq, request, analysis, curve, harmonics, elapsed_s))
+
+    def _post(self, result: Result) -> None:
+        with self._result_lock:
+            pending, self._undelivered = self._undelivered, result
+        if pending is None:  # else the delivery already scheduled takes this newer result
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the app is gone
+                self._loop.call_soon_threadsafe(self._hand_over, context=self._context)
+
+    def _hand_over(self) -> None:
+        """On the UI thread: deliver the newest result."""
+        with self._result_lock:
+            result, self._undelivered = self._undelivered, None
+        if result is None:
+            return
+        try:
+            self._deliver(result)
+        except Exception as exc:
+            # Outside Textual's message handling an error would only be logged; re-raise it
+            # where Textual reports it like any other.
+            self._app.call_next(_reraise, exc)
+
+
+def _reraise(exc: Exception) -> None:
+    raise exc

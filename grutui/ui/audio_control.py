@@ -83,7 +83,13 @@ class AudioControl:
 
         with self._lock:
             if self._player is None:
-                self._player = Player(self._source.data, self._source.rate_hz, self._params)
+                source = self._source
+                if source.data is not None:
+                    self._player = Player(source.data, source.rate_hz, self._params)
+                elif source.path is not None:  # too large to hold: streamed from disk
+                    self._player = Player.from_file(source.path, self._params, stream=True)
+                else:
+                    raise GrutuiError("nothing to play: the sound has no samples")
             self._player.loop = self.loop
             self._player.bypass = self.bypass
             if self._player.duration_s and self._player.position_s >= self._player.duration_s:

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 CURVE_GAINS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 BUSY_NOTICE_S = 0.4  # after this the status line says the kernels are loading
 COMPILE_NOTICE_S = 4.0  # a warm load takes one or two seconds; longer is a first-run compile
+PANEL_WAIT_S = 0.05  # the longest the panel waits for a change's views (they take ~3 ms)
 
 
 class MainScreen(Screen[None]):
@@ -100,8 +102,11 @@ class MainScreen(Screen[None]):
         self.analysis: AnalysisThread | None = None
         self.curve_gain = 2.0
         self._shown_seq = 0
+        self._views_seq = 0  # the newest views request
         self._first_result = False
         self._browse_from: Params | None = None
+        self._panel_due = 0  # views request after which the panel shows the new values
+        self._panel_timer: Timer | None = None
 
     @property
     def gapp(self) -> GrutuiApp:
@@ -124,7 +129,7 @@ class MainScreen(Screen[None]):
     # -- start-up --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.analysis = AnalysisThread(self)
+        self.analysis = AnalysisThread(self.app, self._result)
         self.analysis.start()
         self.query_one(ParamPanel).focus()
         self.refresh_titles()
@@ -167,11 +172,16 @@ class MainScreen(Screen[None]):
         if curve[0] <= 0 or harmonics[0] <= 0:
             self.call_after_refresh(self.request_views)  # not laid out yet
             return
-        self.analysis.request(
+        self._views_seq = self.analysis.request(
             ViewRequest(self.gapp.session.params, self.curve_gain, curve, harmonics)
         )
 
-    @on(ViewsReady)
+    def _result(self, result: ViewsReady | AnalysisFailed) -> None:
+        if isinstance(result, ViewsReady):
+            self.show_views(result)
+        else:
+            self.analysis_failed(result)
+
     def show_views(self, message: ViewsReady) -> None:
         if message.seq < self._shown_seq:
             return  # older than what is shown
@@ -180,9 +190,19 @@ class MainScreen(Screen[None]):
         curve.show(message.curve, message.seq)
         harmonics.show(message.harmonics, message.seq)
         self._paint_now(curve, harmonics)
+        if self._panel_due and message.seq >= self._panel_due:
+            # Painted now, not at the next tick, where it would hold the GIL while the
+            # analysis thread works on the next key of a held key's repeats.
+            self._paint_now(*self.show_params())
         if not self._first_result:
             self._first_result = True
             self.query_one(StatusBar).update(busy="")
+            # Kernels loaded (imported here, not at start-up, for that reason): freeze what lives
+            # as long as the app out of the collector's sight. A full collection of it held the
+            # GIL for 50-150 ms: the views' worst latencies.
+            from grutui.audio.stream import prepare_interpreter
+
+            prepare_interpreter()
         if message.request.curve_size != self.query_one(CurveView).plot_size:
             self.request_views()  # resized while it was drawing
 
@@ -199,8 +219,8 @@ class MainScreen(Screen[None]):
         except AttributeError:
             pass
 
-    @on(AnalysisFailed)
     def analysis_failed(self, message: AnalysisFailed) -> None:
+        self.show_params()
         self._first_result = True
         self.query_one(StatusBar).update(busy="")
         self.notify(message.text, severity="error", title="Analysis")
@@ -232,15 +252,39 @@ class MainScreen(Screen[None]):
     # -- the one path for every change -----------------------------------------------------
 
     def apply(self, changed: bool = True) -> None:
-        """Show the session's current parameters everywhere they matter."""
+        """Show the session's current parameters everywhere they matter.
+
+        The sound and the views' request go first. The sliders, the status line and the A/B
+        table follow the views (or ``PANEL_WAIT_S``, whichever is sooner): painted together
+        they cost the compositor several milliseconds of the GIL that the analysis thread
+        needs, and the views are what a change is judged by. Not while the kernels load or
+        when a dialog is on top: then the panel shows at once.
+        """
         if not changed:
             return
-        params = self.gapp.session.params
-        self.request_views()  # first, so the analysis thread works while the panel updates
-        self.query_one(ParamPanel).show(params)
+        self.gapp.params_changed(self.gapp.session.params)
+        self.request_views()
+        if not self._first_result or not self.is_current or self.analysis is None:
+            self.show_params()
+            return
+        self._panel_due = self._views_seq
+        if self._panel_timer is None:
+            self._panel_timer = self.set_timer(PANEL_WAIT_S, self.show_params)
+
+    def show_params(self) -> list[Widget]:
+        """Show the current parameters on the sliders, the status line and the A/B table.
+
+        Returns the widgets that may need painting.
+        """
+        self._panel_due = 0
+        if self._panel_timer is not None:
+            self._panel_timer.stop()
+            self._panel_timer = None
+        panel = self.query_one(ParamPanel)
+        panel.show(self.gapp.session.params)
         self.refresh_status()
         self.refresh_compare()
-        self.gapp.params_changed(params)
+        return [*panel.sliders(), self.query_one(StatusBar), self.query_one(SlotCompare)]
 
     @property
     def selected(self) -> str:

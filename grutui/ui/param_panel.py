@@ -39,7 +39,7 @@ class ParamPanel(Vertical, can_focus=True):
         yield Static(id="param-help")
 
     def on_mount(self) -> None:
-        self._ready = True
+        self._sliders = list(self.query(ParamSlider))  # once: show() runs on every key
         self.watch_selected(self.selected)
 
     @property
@@ -47,12 +47,12 @@ class ParamPanel(Vertical, can_focus=True):
         return ORDER[self.selected].name
 
     def sliders(self) -> list[ParamSlider]:
-        return list(self.query(ParamSlider))
+        return list(self._sliders)
 
     def show(self, params: Params) -> None:
         """Show ``params``; only sliders whose value changed repaint."""
         self._params = params
-        for slider in self.query(ParamSlider):
+        for slider in self._sliders:
             slider.value = getattr(params, slider.spec.name)
 
     def select(self, index: int) -> None:
@@ -62,9 +62,9 @@ class ParamPanel(Vertical, can_focus=True):
         self.selected = next(i for i, s in enumerate(ORDER) if s.name == name)
 
     def watch_selected(self, selected: int) -> None:
-        if not getattr(self, "_ready", False):
-            return
-        for i, slider in enumerate(self.query(ParamSlider)):
+        if not hasattr(self, "_sliders"):
+            return  # not mounted yet
+        for i, slider in enumerate(self._sliders):
             slider.selected = i == selected
         spec = ORDER[selected]
         if spec.kind == "float":

@@ -11,6 +11,7 @@ a millisecond), and the UI thread only hands those lines to the compositor.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,7 +37,9 @@ _PLAIN = Style()
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 # Braille dot (column 0..1, row 0..3) -> bit of the U+2800 pattern.
 _DOT_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=np.uint8)
-_BRAILLE = [chr(0x2800 + bits) for bits in range(256)]
+# Braille bits -> the cell's character; no dots is a space, not the blank braille pattern.
+_CELLS = np.array([" "] + [chr(0x2800 + bits) for bits in range(1, 256)])
+_KIND_STYLES = (_PLAIN, CURVE_STYLE, DRY_STYLE)  # indexed by: empty, curve, dry only
 # Only for turning plotext's styled text into segments; never prints.
 _CONSOLE = Console(
     file=io.StringIO(),
@@ -58,11 +61,18 @@ def to_strips(text: Text, width: int) -> list[Strip]:
 def _row(runs: list[tuple[str, Style]], width: int) -> Strip:
     """A line from (text, style) runs, merging neighbours of the same style."""
     segments: list[Segment] = []
+    texts: list[str] = []
+    current: Style | None = None
     for text, style in runs:
-        if segments and segments[-1].style is style:
-            segments[-1] = Segment(segments[-1].text + text, style)
-        elif text:
-            segments.append(Segment(text, style))
+        if not text:
+            continue
+        if style is not current and texts:
+            segments.append(Segment("".join(texts), current))
+            texts = []
+        texts.append(text)
+        current = style
+    if texts:
+        segments.append(Segment("".join(texts), current))
     return Strip(segments).adjust_cell_length(width)
 
 
@@ -156,9 +166,9 @@ class CurvePlotter:
             return []
         bits = _rasterise(x, y, x_lim, y_lim, frame.rows, frame.cols)
         lines = list(frame.lines)
-        for r in range(frame.rows):
-            canvas = _canvas_row(bits[r], frame.dry_bits[r], frame.cols)
-            lines[frame.top + r] = Strip.join([frame.prefixes[r], canvas, frame.suffixes[r]])
+        for r, canvas in enumerate(_canvas_rows(bits, frame.dry_bits)):
+            segments = [*frame.prefixes[r], *canvas, *frame.suffixes[r]]
+            lines[frame.top + r] = Strip(segments, width)
         return lines
 
 
@@ -181,17 +191,29 @@ def _rasterise(
     return bits
 
 
-def _canvas_row(curve: np.ndarray, dry: np.ndarray, cols: int) -> Strip:
-    """One canvas row: curve cells in the curve colour, dry-only cells grey."""
-    runs: list[tuple[str, Style]] = []
-    for c_bits, d_bits in zip(curve.tolist(), dry.tolist(), strict=True):
-        if c_bits:
-            runs.append((_BRAILLE[c_bits | d_bits], CURVE_STYLE))
-        elif d_bits:
-            runs.append((_BRAILLE[d_bits], DRY_STYLE))
-        else:
-            runs.append((" ", _PLAIN))
-    return _row(runs, cols)
+def _canvas_rows(curve: np.ndarray, dry: np.ndarray) -> list[list[Segment]]:
+    """Segments of each canvas row: curve cells in the curve colour, dry-only cells grey.
+
+    Vectorised: the row texts come from one array lookup, and segments are cut only where
+    the kind of cell changes (a few per row), so a row costs microseconds, not a loop over
+    its cells.
+    """
+    rows, cols = curve.shape
+    kind = np.where(curve != 0, 1, np.where(dry != 0, 2, 0))
+    # Empty cells take the style of the cell before them (a space shows no colour), so a row
+    # is a few segments; each segment costs the compositor time on every repaint.
+    filled = np.maximum.accumulate(np.where(kind != 0, np.arange(cols), 0), axis=1)
+    kind = np.take_along_axis(kind, filled, axis=1)
+    texts = _CELLS[curve | dry].view(f"<U{cols}")[:, 0].tolist()
+    cuts = np.diff(kind, axis=1) != 0
+    out = []
+    for r in range(rows):
+        text, kinds = texts[r], kind[r]
+        edges = [0, *(np.flatnonzero(cuts[r]) + 1).tolist(), cols]
+        out.append(
+            [Segment(text[a:b], _KIND_STYLES[kinds[a]]) for a, b in itertools.pairwise(edges)]
+        )
+    return out
 
 
 def harmonic_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
@@ -229,8 +251,8 @@ def harmonic_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
             label = f"{(top_db + FLOOR_DB) / 2:.0f}"
         runs = [(f"{label:>3}│", AXIS_STYLE)]
         for filled, style in zip(eighths.tolist(), styles, strict=True):
-            runs.append((_EIGHTHS[min(max(filled - below * 8, 0), 8)] * bar_w, style))
-            runs.append((gap, _PLAIN))
+            # The gap in the bar's style: one segment per bar, not two (spaces show no colour).
+            runs.append((_EIGHTHS[min(max(filled - below * 8, 0), 8)] * bar_w + gap, style))
         lines.append(_row(runs, width))
     names = [(" " * axis_w, _PLAIN)]
     for h, (level, style) in enumerate(zip(levels.tolist(), styles, strict=True), start=1):

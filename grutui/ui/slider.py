@@ -95,16 +95,16 @@ class ParamSlider(Widget):
     def _bar(self, width: int) -> Text:
         handle = round(self.spec.fraction(self.value) * (width - 1))
         default = round(self.spec.fraction(self.spec.default) * (width - 1))
+        cells = ["━"] * handle + ["●"] + ["─"] * (width - 1 - handle)
+        styles = ["cyan"] * handle + ["bold"] + ["bright_black"] * (width - 1 - handle)
+        if default != handle:
+            cells[default], styles[default] = "┊", "yellow"
         bar = Text()
-        for i in range(width):
-            if i == handle:
-                bar.append("●", "bold")
-            elif i == default:
-                bar.append("┊", "yellow")
-            elif i < handle:
-                bar.append("━", "cyan")
-            else:
-                bar.append("─", "bright_black")
+        start = 0  # one span per run of a style, not one per cell: this repaints on every key
+        for i in range(1, width + 1):
+            if i == width or styles[i] != styles[start]:
+                bar.append("".join(cells[start:i]), styles[start])
+                start = i
         return bar
 
     def _choices(self, width: int) -> Text:

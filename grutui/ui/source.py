@@ -1,4 +1,8 @@
-"""The sound being worked on: the built-in demo or an audio file, read whole for audition."""
+"""The sound being worked on: the built-in demo or an audio file.
+
+A file is read whole when it is small enough to hold (``audiofile.STREAM_ABOVE_BYTES``); a larger
+one keeps only its path and format, and the player streams it from disk.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +12,34 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from grutui.audiofile import read_audio
+from grutui.audiofile import open_input, too_large_to_hold
 
 
 @dataclass(frozen=True)
 class Source:
-    """Audio in memory: ``data`` is float32 (frames, channels) at ``rate_hz``."""
+    """Audio at ``rate_hz``: ``data`` float32 (frames, channels) in memory, or None for a file
+    too large to hold (then ``frames`` and ``file_channels`` describe it)."""
 
     name: str
     path: Path | None
-    data: np.ndarray
+    data: np.ndarray | None
     rate_hz: float
+    frames: int = 0
+    file_channels: int = 0
 
     @property
     def channels(self) -> int:
-        return int(self.data.shape[1])
+        return int(self.data.shape[1]) if self.data is not None else self.file_channels
 
     @property
     def duration_s(self) -> float:
-        return len(self.data) / self.rate_hz
+        frames = len(self.data) if self.data is not None else self.frames
+        return frames / self.rate_hz
+
+    @property
+    def streamed(self) -> bool:
+        """True when the file is not held in memory (the player streams it)."""
+        return self.data is None
 
 
 def demo_source() -> Source:
@@ -60,6 +73,12 @@ def audio_extensions() -> tuple[str, ...]:
 
 
 def load_source(path: str | Path) -> Source:
-    """Read a whole audio file; an ``AudioFileError`` with a one-line reason if it cannot be."""
-    data, rate_hz = read_audio(path)
-    return Source(Path(path).name, Path(path), data, rate_hz)
+    """Open an audio file, reading it whole unless it is too large to hold; an
+    ``AudioFileError`` with a one-line reason if it cannot be read."""
+    path = Path(path)
+    with open_input(path) as f:
+        rate_hz, frames, channels = float(f.samplerate), int(f.frames), int(f.channels)
+        data = None
+        if not too_large_to_hold(f):
+            data = np.ascontiguousarray(f.read(dtype="float32", always_2d=True))
+    return Source(path.name, path, data, rate_hz, frames, channels)

@@ -7,9 +7,13 @@ from pathlib import Path
 import pytest
 from textual import events
 
+from grutui.analysis import analyze
 from grutui.params import Params
 from grutui.ui.app import GrutuiApp
+from grutui.ui.curve_view import CurveView
+from grutui.ui.harmonic_view import HarmonicView
 from grutui.ui.param_panel import ParamPanel
+from grutui.ui.plots import CurvePlotter, harmonic_lines
 from tests.ui.helpers import notices, run, until, views_current
 
 
@@ -255,5 +259,37 @@ def test_mouse_click_selects_and_sets_a_slider() -> None:
             assert app.session.params.Wh == 0.0
             await pilot.click("#slider-dc_block", offset=(start + 8, 0))
             assert app.session.params.dc_block is False
+
+    run(scenario)
+
+
+def test_views_repaint_exactly_the_lines_that_changed() -> None:
+    """After many changes (each repainting only the lines that differ), what the screen holds
+    for each view is what a fresh drawing of the final settings gives."""
+
+    async def scenario() -> None:
+        app = _app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await views_current(pilot, app)
+            await pilot.press("shift+right", "j", "shift+right", "right", "k", "left", "plus")
+            await pilot.press("j", "j", "shift+left", "shift+left", "minus", "minus")
+            await views_current(pilot, app)
+            screen = app.main
+            analysis = analyze(app.session.params, gain=screen.curve_gain)
+            for view, build in (
+                (screen.query_one(CurveView), CurvePlotter().build),
+                (screen.query_one(HarmonicView), harmonic_lines),
+            ):
+                width, height = view.plot_size
+                expected = [strip.text for strip in build(analysis, width, height)][:height]
+                # render_lines gives the view as the compositor takes it, border included: the
+                # lines cached from earlier paints and the lines repainted since
+                left, top = view.styles.gutter.left, view.styles.gutter.top
+                outer = view.render_lines(view.outer_size.region)[top : top + height]
+                shown = [strip.text[left : left + width] for strip in outer]
+                assert shown == [line.ljust(width) for line in expected]
+            # The sliders, which follow the views, show the final values too.
+            for slider in screen.query_one(ParamPanel).sliders():
+                assert slider.value == getattr(app.session.params, slider.spec.name)
 
     run(scenario)
