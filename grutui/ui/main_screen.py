@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 CURVE_GAINS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 BUSY_NOTICE_S = 0.4  # after this the status line says the kernels are loading
 COMPILE_NOTICE_S = 4.0  # a warm load takes one or two seconds; longer is a first-run compile
+MIN_REPAINT_S = 1 / 60  # views painted at once at most this often; faster ones wait a tick
 PANEL_WAIT_S = 0.05  # the longest the panel waits for a change's views (they take ~3 ms)
 
 
@@ -105,6 +107,7 @@ class MainScreen(Screen[None]):
         self._views_seq = 0  # the newest views request
         self._first_result = False
         self._browse_from: Params | None = None
+        self._painted_at = 0.0  # monotonic time of the last at-once paint of the views
         self._panel_due = 0  # views request after which the panel shows the new values
         self._panel_timer: Timer | None = None
 
@@ -189,11 +192,19 @@ class MainScreen(Screen[None]):
         curve, harmonics = self.query_one(CurveView), self.query_one(HarmonicView)
         curve.show(message.curve, message.seq)
         harmonics.show(message.harmonics, message.seq)
-        self._paint_now(curve, harmonics)
+        # At once, but never more than 60 times a second: a slider dragged with the mouse can
+        # bring a result every 3 ms, more than a terminal (or an SSH link) needs to show.
+        now = time.monotonic()
+        at_once = now - self._painted_at >= MIN_REPAINT_S
+        if at_once:
+            self._painted_at = now
+            self._paint_now(curve, harmonics)
         if self._panel_due and message.seq >= self._panel_due:
-            # Painted now, not at the next tick, where it would hold the GIL while the
-            # analysis thread works on the next key of a held key's repeats.
-            self._paint_now(*self.show_params())
+            panel = self.show_params()
+            if at_once:
+                # Now rather than at the next tick, where it would hold the GIL while the
+                # analysis thread works on the next of a held key's repeats.
+                self._paint_now(*panel)
         if not self._first_result:
             self._first_result = True
             self.query_one(StatusBar).update(busy="")
