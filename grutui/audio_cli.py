@@ -95,19 +95,21 @@ def _start_watch(args: argparse.Namespace, path: Path | None, target: Any) -> An
 
 def _play(args: argparse.Namespace) -> int:
     from grutui.audio.player import Player
-    from grutui.audiofile import read_audio
 
     params, watch_path = _base_params(args)
-    data, rate_hz = read_audio(args.file)
-    player = Player(data, rate_hz, params, device=args.device)
+    player = Player.from_file(args.file, params, device=args.device)
     player.loop = args.loop
     player.bypass = args.bypass
+    how = ", streamed from disk" if player.streamed else ""
     return _run_stream(
         player,
         args,
         watch_path,
         duration_s=None,
-        what=f"{args.file}: {len(data) / rate_hz:.2f} s, {rate_hz:g} Hz, {data.shape[1]} ch",
+        what=(
+            f"{args.file}: {player.duration_s:.2f} s, {player.rate_hz:g} Hz, "
+            f"{player.channels} ch{how}"
+        ),
     )
 
 
@@ -160,4 +162,6 @@ def _run_stream(
         final = stream.status()
         stream.close()
     print(f"xruns: {final.xruns}", flush=True)
+    if hasattr(stream, "streamed"):  # play: blocks of silence because reading fell behind
+        print(f"disk underruns: {final.underruns}", flush=True)
     return 1 if final.state == "error" else 0

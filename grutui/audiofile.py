@@ -14,6 +14,10 @@ import soundfile as sf
 
 from grutui.errors import GrutuiError
 
+# Audition holds a file in memory up to this decoded (float32) size and streams it from disk
+# above it: 64 MiB is about 2.9 minutes of 48 kHz stereo (a 16-bit WAV of 32 MiB).
+STREAM_ABOVE_BYTES = 64 * 2**20
+
 
 class AudioFileError(GrutuiError):
     """A file that is missing, unreadable, not audio or empty."""
@@ -43,3 +47,13 @@ def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
     """The whole file as float32 (frames, channels), C-contiguous, and its rate in Hz."""
     with open_input(path) as f:
         return np.ascontiguousarray(f.read(dtype="float32", always_2d=True)), float(f.samplerate)
+
+
+def decoded_bytes(frames: int, channels: int) -> int:
+    """Size of ``frames`` x ``channels`` of float32 audio in memory, bytes."""
+    return int(frames) * int(channels) * 4
+
+
+def too_large_to_hold(f: sf.SoundFile) -> bool:
+    """True when the open file decodes to more than ``STREAM_ABOVE_BYTES``: stream it."""
+    return decoded_bytes(f.frames, f.channels) > STREAM_ABOVE_BYTES

@@ -1,4 +1,5 @@
-"""numba kernels of the audio callbacks: file reading with loop, bypass crossfade, peak meters.
+"""numba kernels of the audio callbacks: file reading with loop, the ring of a streamed file, the
+dry delay line, seek fades, bypass crossfade, peak meters.
 
 Compiled with explicit signatures (no silent recompile inside a callback) and *without*
 ``nogil``: the callback runs them while holding the GIL anyway, and re-taking it after a
@@ -7,6 +8,7 @@ Compiled with explicit signatures (no silent recompile inside a callback) and *w
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numba as nb
@@ -84,3 +86,67 @@ def spread_input(x, n, dst):  # pragma: no cover - compiled
     for i in range(n):
         for c in range(cout):
             dst[i, c] = x[i, c if c < cin else cin - 1]
+
+
+@nb.njit("void(float32[:, ::1], int64, int64, float32[:, ::1], int64)", **_OPTS)
+def ring_read(ring, start, n, dst, offset):  # pragma: no cover - compiled
+    """Copy ``n`` frames of ``ring`` from counter ``start`` (wrapping at its length) into
+    ``dst[offset:offset + n]``."""
+    size, channels = ring.shape
+    p = start % size
+    for i in range(n):
+        for c in range(channels):
+            dst[offset + i, c] = ring[p, c]
+        p += 1
+        if p == size:
+            p = 0
+
+
+@nb.njit("void(float32[:, ::1], int64, int64)", **_OPTS)
+def fill_zero(dst, start, n):  # pragma: no cover - compiled
+    """Silence ``dst[start:start + n]``."""
+    channels = dst.shape[1]
+    for i in range(start, start + n):
+        for c in range(channels):
+            dst[i, c] = np.float32(0.0)
+
+
+@nb.njit(
+    "void(float32[:, ::1], int64, float32[:, ::1], int64[::1], int64, float32[:, ::1])", **_OPTS
+)
+def delay_block(x, n, ring, state, delay, dst):  # pragma: no cover - compiled
+    """``dst[:n]`` = ``x[:n]`` delayed by ``delay`` frames (at most ``len(ring) - 1``) through
+    ``ring`` (frames, channels); ``state[0]`` is the ring's write index."""
+    size, channels = ring.shape
+    w = state[0]
+    for i in range(n):
+        for c in range(channels):
+            ring[w, c] = x[i, c]
+        r = w - delay
+        if r < 0:
+            r += size
+        for c in range(channels):
+            dst[i, c] = ring[r, c]
+        w += 1
+        if w == size:
+            w = 0
+    state[0] = w
+
+
+@nb.njit("void(float32[:, ::1], int64, float64[::1], float64)", **_OPTS)
+def fade(x, n, state, step):  # pragma: no cover - compiled
+    """Multiply ``x[:n]`` by a raised-cosine fade: its phase ``state[0]`` (0 silent .. 1 unity)
+    moves towards ``state[1]`` by ``step`` per frame. The cosine shape keeps the fade's own
+    slope below a sine's, so a fade adds no step larger than the signal's."""
+    phase = state[0]
+    target = state[1]
+    channels = x.shape[1]
+    for i in range(n):
+        if phase < target:
+            phase = min(phase + step, target)
+        elif phase > target:
+            phase = max(phase - step, target)
+        g = np.float32(0.5 - 0.5 * math.cos(math.pi * phase))
+        for c in range(channels):
+            x[i, c] *= g
+    state[0] = phase

@@ -24,6 +24,7 @@ class AudioStatus:
     peak_in_dbfs: float = -math.inf  # max over channels; -inf when silent
     peak_out_dbfs: float = -math.inf
     xruns: int = 0  # blocks the callback was late for (under/overflow flags)
+    underruns: int = 0  # blocks played as silence because a streamed file's reader fell behind
     cpu_load: float = 0.0  # 0..1, PortAudio's estimate for the stream
     latency_s: float = 0.0  # output latency (round trip for monitoring), seconds
     device: str = ""
@@ -36,6 +37,7 @@ class Meters:
         self.peaks = np.zeros(2, np.float64)  # linear, [IN, OUT]
         self.release = 1.0
         self.xruns = 0
+        self.underruns = 0
         self.error = ""  # set once by the callback when it catches an exception
 
     def prepare(self, rate_hz: float, block: int) -> None:
@@ -46,6 +48,7 @@ class Meters:
     def reset(self) -> None:
         self.peaks[:] = 0.0
         self.xruns = 0
+        self.underruns = 0
         self.error = ""
 
 

@@ -95,6 +95,7 @@ class StreamBase:
             peak_in_dbfs=to_dbfs(float(self.meters.peaks[IN])),
             peak_out_dbfs=to_dbfs(float(self.meters.peaks[OUT])),
             xruns=self.meters.xruns,
+            underruns=self.meters.underruns,
             cpu_load=min(max(cpu, 0.0), 1.0),
             latency_s=self._latency_s,
             device=self._device,

@@ -42,8 +42,8 @@ class _Stage:
         self.out = np.zeros((channels, 2 * max_in), np.float32)
 
     def reset(self) -> None:
-        self.up_work[:] = 0.0
-        self.down_work[:] = 0.0
+        self.up_work.fill(0.0)
+        self.down_work.fill(0.0)
 
 
 class Chain:
@@ -100,15 +100,18 @@ class Chain:
         self.reset()
 
     def reset(self) -> None:
-        """Clear every state; parameters start at their values, not ramping from a default."""
+        """Clear every state; parameters start at their values, not ramping from a default.
+
+        Makes no array (``fill``/``copyto``, no slices), so an audio callback may call it.
+        """
         for stage in self._stages:
             stage.reset()
-        self._ring[:] = 0.0
+        self._ring.fill(0.0)
         self._ring_pos[0] = 0
-        self._dc_state[:] = 0.0
-        self._y1[:] = 0.0
-        self._gru_cur[:] = self._gru_tgt
-        self._io_cur[:] = self._io_tgt
+        self._dc_state.fill(0.0)
+        self._y1.fill(0.0)
+        np.copyto(self._gru_cur, self._gru_tgt)
+        np.copyto(self._io_cur, self._io_tgt)
         self.nonfinite_count = 0
 
     @property

@@ -94,6 +94,48 @@ def test_play_prints_device_latency_and_xruns_and_sounds_right(
 
 
 @pytest.mark.audio
+def test_play_streams_a_file_too_large_to_hold(server: PulseServer, tmp_path) -> None:
+    import signal
+
+    from grutui.audiofile import STREAM_ABOVE_BYTES
+
+    # 200 s of 48 kHz stereo: 77 MB as float32 (over the limit), 38 MB as a 16-bit WAV.
+    period = make_signal(2.0)
+    wav = tmp_path / "long.wav"
+    with sf.SoundFile(wav, "w", RATE_HZ, 2, subtype="PCM_16") as f:
+        for _ in range(100):
+            f.write(period)
+    assert 100 * period.nbytes > STREAM_ABOVE_BYTES
+    period16 = sf.read(wav, frames=len(period), dtype="float32", always_2d=True)[0]
+    with server.record(tmp_path / "rec.raw") as rec:
+        proc = subprocess.Popen(
+            [*GRUTUI, "play", str(wav), "--set", "Wh=3"],
+            env=server.env(),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("rate:"):
+                break
+        time.sleep(2.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "streamed from disk" in lines[0] and "200.00 s" in lines[0], lines
+    assert "xruns: 0" in out and "disk underruns: 0" in out, out
+    # The file repeats every 2 s: past the first period, the chain's output does too.
+    steady = Chain(RATE_HZ, 2, 4096, Params(Wh=3.0)).process(np.tile(period16, (3, 1)))
+    reference = steady[2 * RATE_HZ : 3 * RATE_HZ + RATE_HZ // 2]
+    heard = align(rec.samples()[RATE_HZ // 2 :], reference)
+    assert correlation(heard, reference) >= 0.999
+    assert abs(rms_db(heard) - rms_db(reference)) <= 0.5
+
+
+@pytest.mark.audio
 def test_play_unreadable_file_is_one_line(server: PulseServer, tmp_path) -> None:
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio")

@@ -110,10 +110,13 @@ def test_callback_error_goes_to_the_status_not_the_stream() -> None:
     player.close()
 
 
-def test_loudness_match_gain_makes_rms_equal() -> None:
-    dry = np.full((100, 2), 0.1, np.float32)
-    assert loudness_match_gain(dry, dry * 2) == pytest.approx(2.0)
-    assert loudness_match_gain(np.zeros((10, 1), np.float32), dry) == 1.0
+def test_loudness_match_gain_makes_the_loudness_equal() -> None:
+    t = np.arange(48000) / 48000
+    dry = np.stack([0.1 * np.sin(2 * np.pi * 440 * t)] * 2, axis=1).astype(np.float32)
+    assert loudness_match_gain(dry, dry * 2, 48000) == pytest.approx(2.0, rel=1e-6)
+    assert loudness_match_gain([dry, dry], [dry * 0.5, dry * 0.5], 48000) == pytest.approx(0.5)
+    assert loudness_match_gain(np.zeros((10, 1), np.float32), dry, 48000) == 1.0  # silent dry
+    assert loudness_match_gain(dry, dry * 0, 48000) == pytest.approx(10 ** (-24 / 20))  # limit
 
 
 def test_player_refuses_bad_audio() -> None:

@@ -6,15 +6,27 @@ import time
 
 import numpy as np
 import pytest
-from audio_helpers import RATE_HZ, PulseServer, align, correlation, make_signal, rms_db
+import soundfile as sf
+from audio_helpers import (
+    RATE_HZ,
+    PulseServer,
+    align,
+    correlation,
+    make_signal,
+    rms_db,
+    write_sine,
+)
 
+from grutui import audiofile
 from grutui.audio import AudioError, Player
 from grutui.dsp import Chain
+from grutui.dsp.loudness import integrated_loudness_lufs
 from grutui.params import Params
 
 pytestmark = pytest.mark.audio
 
 HOT = Params(Wf=2.0, Wh=3.0, Uf=1.0, Uh=0.5, bf=0.0, drive_db=3.0, oversample=4)
+HOW = pytest.mark.parametrize("stream", [False, True], ids=["memory", "streamed"])
 
 
 def play_to_end(player: Player, timeout_s: float = 15.0) -> None:
@@ -25,17 +37,28 @@ def play_to_end(player: Player, timeout_s: float = 15.0) -> None:
         time.sleep(0.02)
 
 
-def test_played_file_matches_offline_render(server: PulseServer, tmp_path) -> None:
+def player_for(dry: np.ndarray, params: Params, stream: bool, tmp_path) -> Player:
+    """A player of ``dry`` written to a file; streamed through a small ring (0.5 s) that wraps
+    several times, or held in memory."""
+    path = tmp_path / "in.wav"
+    sf.write(path, dry, RATE_HZ, subtype="FLOAT")
+    player = Player.from_file(path, params, stream=stream, ring_s=0.5)
+    assert player.streamed == stream
+    return player
+
+
+@HOW
+def test_played_file_matches_offline_render(server: PulseServer, tmp_path, stream) -> None:
     dry = make_signal(2.0)
     rendered = Chain(RATE_HZ, 2, 4096, HOT).process(dry)
-    player = Player(dry, RATE_HZ, HOT)
+    player = player_for(dry, HOT, stream, tmp_path)
     with server.record(tmp_path / "rec.raw") as rec:
         play_to_end(player)
     status = player.status()
     player.close()
     heard = align(rec.samples(), rendered)
     assert status.state == "stopped" and status.message == "end of file", status
-    assert status.xruns == 0
+    assert status.xruns == 0 and status.underruns == 0
     assert correlation(heard, rendered) >= 0.999
     assert abs(rms_db(heard) - rms_db(rendered)) <= 0.5
     print(
@@ -44,21 +67,26 @@ def test_played_file_matches_offline_render(server: PulseServer, tmp_path) -> No
     )
 
 
-def test_bypass_plays_the_dry_file_at_the_wet_loudness(server: PulseServer, tmp_path) -> None:
+@HOW
+def test_bypass_plays_the_dry_file_at_the_wet_loudness(
+    server: PulseServer, tmp_path, stream
+) -> None:
     dry = make_signal(2.0)
-    wet_db = rms_db(Chain(RATE_HZ, 2, 4096, HOT).process(dry))
-    player = Player(dry, RATE_HZ, HOT)
+    wet_lufs = integrated_loudness_lufs(Chain(RATE_HZ, 2, 4096, HOT).process(dry), RATE_HZ)
+    dry_lufs = integrated_loudness_lufs(dry, RATE_HZ)
+    player = player_for(dry, HOT, stream, tmp_path)
     player.bypass = True
     with server.record(tmp_path / "rec.raw") as rec:
         play_to_end(player)
     player.close()
     heard = align(rec.samples(), dry)
-    assert abs(rms_db(dry) - wet_db) > 3.0, "test settings should change the loudness"
+    heard_lufs = integrated_loudness_lufs(heard, RATE_HZ)
+    assert abs(dry_lufs - wet_lufs) > 3.0, "test settings should change the loudness"
     assert correlation(heard, dry) >= 0.999  # the dry file, not the distorted one
-    assert abs(rms_db(heard) - wet_db) <= 0.5  # as loud as the wet signal
+    assert abs(heard_lufs - wet_lufs) <= 0.5  # as loud as the wet signal (BS.1770)
     print(
         f"bypass: correlation {correlation(heard, dry):.6f}, "
-        f"level vs wet {rms_db(heard) - wet_db:+.3f} dB"
+        f"loudness vs wet {heard_lufs - wet_lufs:+.3f} LU (dry was {dry_lufs - wet_lufs:+.2f})"
     )
 
 
@@ -84,9 +112,10 @@ def test_bypass_switch_mid_play_does_not_click(server: PulseServer, tmp_path) ->
     assert steps.max() < 1.5 * np.percentile(steps, 99.5)
 
 
-def test_position_seek_and_loop(server: PulseServer) -> None:
+@HOW
+def test_position_seek_and_loop(server: PulseServer, tmp_path, stream) -> None:
     dry = make_signal(1.0)
-    player = Player(dry, RATE_HZ, Params())
+    player = player_for(dry, Params(), stream, tmp_path)
     assert player.duration_s == pytest.approx(1.0)
     player.loop = True
     player.seek(0.5)
@@ -95,9 +124,71 @@ def test_position_seek_and_loop(server: PulseServer) -> None:
     time.sleep(1.5)  # past the end: looping keeps it playing
     assert player.playing
     assert 0.0 <= player.position_s <= 1.0
+    assert player.status().underruns == 0
     player.stop()
     assert not player.playing and player.status().state == "stopped"
     player.close()
+
+
+@HOW
+def test_seek_on_a_steady_sine_does_not_click(server: PulseServer, tmp_path, stream) -> None:
+    freq_hz = 220.0
+    write_sine(tmp_path / "sine.wav", freq_hz, 0.5, 5.0)
+    # mix 0: the chain passes the (delayed) sine, so any step of the seek would stand out.
+    player = Player.from_file(tmp_path / "sine.wav", Params(mix=0.0), stream=stream)
+    target_s = 3.0 + 0.25 / freq_hz  # a quarter period off whatever phase it leaves
+    with server.record(tmp_path / "rec.raw") as rec:
+        player.start()
+        assert player.wait_started()
+        time.sleep(1.0)
+        before_s = player.position_s
+        player.seek(target_s)
+        assert player.position_s == pytest.approx(target_s, abs=1e-3)
+        time.sleep(0.5)
+        after_s = player.position_s
+        player.stop()
+    status = player.status()
+    player.close()
+    y = rec.samples()[:, 0].astype(np.float64)
+    loud = np.flatnonzero(np.abs(y) > 0.01)
+    y = y[loud[0] : loud[-1] - RATE_HZ // 10]  # from the first sound to just before the stop
+    steps = np.abs(np.diff(y))
+    steady = steps[: RATE_HZ // 2].max()  # the sine's own steepest step: 0.5 * 2 pi f / rate
+    # The seek's fade: the only stretch where the sine dips to silence.
+    envelope = np.convolve(np.abs(y), np.ones(64) / 64, mode="same")
+    quiet = np.flatnonzero(envelope[RATE_HZ // 2 :] < 0.02) + RATE_HZ // 2
+    print(
+        f"seek ({'streamed' if stream else 'in memory'}): max step {steps.max():.5f} over the "
+        f"recording, steady sine {steady:.5f}; position {before_s:.3f} -> {after_s:.3f} s"
+    )
+    assert len(quiet) > 0, "no fade recorded: did the seek happen?"
+    assert steps.max() <= steady * 1.01
+    assert target_s + 0.3 < after_s < target_s + 0.8  # it moved, and plays on from there
+    assert before_s < 1.5
+    assert status.xruns == 0 and status.underruns == 0
+
+
+def test_a_streamed_source_plays_from_the_workstations_audio_control(
+    server: PulseServer, tmp_path, monkeypatch
+) -> None:
+    from grutui.ui.audio_control import AudioControl
+    from grutui.ui.source import load_source
+
+    sf.write(tmp_path / "big.wav", make_signal(2.0), RATE_HZ, subtype="FLOAT")
+    monkeypatch.setattr(audiofile, "STREAM_ABOVE_BYTES", 1000)  # "big": too large to hold
+    source = load_source(tmp_path / "big.wav")
+    assert source.data is None
+    control = AudioControl()
+    control.load(source)
+    try:
+        assert control.toggle_play()
+        assert control._player.streamed and control._player.wait_started()
+        time.sleep(0.5)
+        status = control.status()
+        assert status.state == "playing" and status.peak_out_dbfs > -30
+        assert control.position()[1] == pytest.approx(2.0)
+    finally:
+        control.close()
 
 
 def test_a_rate_the_device_cannot_open_is_refused(server: PulseServer) -> None:
