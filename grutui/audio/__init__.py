@@ -30,8 +30,8 @@ __all__ = [
 
 
 def warm_up() -> None:
-    """Compile the callback's kernels now (1-3 s, once per process), e.g. in a worker thread
-    at start-up, so the first ``start()`` does not wait for it."""
+    """Load the callback's kernels now (from numba's disk cache; 5-6 s to compile on a first
+    run), e.g. in a worker thread at start-up, so the first ``start()`` does not wait for it."""
     from grutui.dsp import kernels
 
     kernels.gil_holding()

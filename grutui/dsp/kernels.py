@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
-from types import SimpleNamespace
+from types import FunctionType, SimpleNamespace
 from typing import Any
 
 import numba as nb
@@ -457,14 +457,25 @@ def gil_holding() -> SimpleNamespace:
 
     A callback runs with the GIL; each ``nogil`` kernel drops it and must win it back against the
     UI thread, which can take a whole switch interval (measured: 8-16 dropouts in 20 s with six
-    kernel calls per block). These builds keep it. Compiled on first use (a few seconds) and not
-    cached on disk: numba's cache index does not tell them from the ``nogil`` builds.
+    kernel calls per block). These builds keep it. They are cached on disk like the others, under
+    their own names (``gru_gil``...): numba's cache index is keyed by the function's name and
+    signature, not its options, so under the same name they would overwrite the ``nogil`` builds.
     """
     with _gil_lock:
         if not _gil_holding:
             for name in CHAIN_KERNELS:
                 original = globals()[name]
-                options = {**original.targetoptions, "nogil": False, "cache": False}
+                options = {**original.targetoptions, "nogil": False, "cache": True}
                 options.pop("nopython", None)
-                _gil_holding[name] = nb.njit(list(original.signatures), **options)(original.py_func)
+                _gil_holding[name] = nb.njit(list(original.signatures), **options)(
+                    _renamed(original.py_func, f"{name}_gil")
+                )
         return SimpleNamespace(**_gil_holding)
+
+
+def _renamed(func: Any, name: str) -> Any:
+    """``func`` under another name (same code and globals), so numba caches it apart."""
+    copy = FunctionType(func.__code__, func.__globals__, name, func.__defaults__)
+    copy.__qualname__ = name
+    copy.__doc__ = func.__doc__
+    return copy
