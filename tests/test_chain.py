@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -182,3 +184,23 @@ def test_parameter_changes_are_smoothed_over_about_5_ms_at_any_rate(rate):
     assert out[0] < 1.1  # no jump
     assert 0.004 < settle / rate < 0.006
     assert np.all(np.diff(out) >= -1e-6)  # a monotone glide, no zipper steps back
+
+
+def test_the_callbacks_gil_holding_kernels_load_from_the_disk_cache_in_a_new_process():
+    """``grutui play`` must not compile for seconds in every process: a second process finds
+    every GIL-holding kernel in numba's cache, apart from the nogil builds of the same code."""
+    probe = (
+        "from grutui.dsp import kernels\n"
+        "k = kernels.gil_holding()\n"
+        "names = kernels.CHAIN_KERNELS\n"
+        "print(sum(bool(getattr(k, n).stats.cache_hits) for n in names), len(names))\n"
+        "print(all(not getattr(k, n).targetoptions['nogil'] for n in names))\n"
+    )
+    for _ in range(2):  # the first may compile (a cold cache); the second must not
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+    hits, total = done.stdout.split()[:2]
+    assert hits == total, done.stdout
+    assert done.stdout.split()[2] == "True"
