@@ -138,6 +138,9 @@ class GrutuiApp(App[int]):
             elif what == "loop":
                 audio.set_loop(not audio.loop)
                 self._say_audio(f"Loop {'on' if audio.loop else 'off'}")
+            elif what.startswith("seek"):  # "seek:+5", "seek:-5" (relative) or "seek:0"
+                amount = what.split(":", 1)[1]
+                audio.seek(float(amount), relative=amount[0] in "+-")
             elif what == "bypass":
                 audio.set_bypass(not audio.bypass)
                 self._say_audio(
@@ -171,7 +174,11 @@ class GrutuiApp(App[int]):
             state = status.state
             if status.state == "error":
                 reason = status.message
-            changes.update(peak_out_dbfs=status.peak_out_dbfs, xruns=status.xruns)
+            changes.update(
+                peak_out_dbfs=status.peak_out_dbfs,
+                xruns=status.xruns,
+                underruns=status.underruns,
+            )
         changes.update(state=state, reason=reason)
         try:
             self.main.query_one(StatusBar).update(**changes)

@@ -27,6 +27,7 @@ class AudioControl:
         self._params = Params()
         self.loop = True
         self.bypass = False
+        self._start_s = 0.0  # where a player not made yet starts (a seek before the first play)
         self.reason: str | None = None  # why there is no audio; None until checked or when ok
         self.checked = False
 
@@ -53,6 +54,7 @@ class AudioControl:
         with self._lock:
             player, self._player = self._player, None
             self._source = source
+            self._start_s = 0.0
         if player is not None:
             player.close()
 
@@ -90,12 +92,27 @@ class AudioControl:
                     self._player = Player.from_file(source.path, self._params, stream=True)
                 else:
                     raise GrutuiError("nothing to play: the sound has no samples")
+                self._player.seek(self._start_s)
             self._player.loop = self.loop
             self._player.bypass = self.bypass
             if self._player.duration_s and self._player.position_s >= self._player.duration_s:
                 self._player.seek(0.0)
             self._player.start()
         return True
+
+    def seek(self, seconds: float, relative: bool = False) -> float:
+        """Move the play position to ``seconds`` (from the current one if ``relative``),
+        clamped to the sound; faded by the player while playing. Returns the new position."""
+        position, duration = self.position() or (0.0, 0.0)
+        target = min(max(position + seconds if relative else seconds, 0.0), duration)
+        if self._player is not None:
+            self._player.seek(target)
+        else:
+            self._start_s = target
+        return target
+
+    def _duration_s(self) -> float:
+        return self._source.duration_s if self._source is not None else 0.0
 
     def set_loop(self, loop: bool) -> None:
         self.loop = loop
@@ -133,10 +150,13 @@ class AudioControl:
         return None
 
     def position(self) -> tuple[float, float] | None:
-        """(position, duration) in seconds of the player, if there is one."""
-        if self._player is None:
+        """(position, duration) in seconds of the player, or where it will start; None with
+        no sound."""
+        if self._player is not None:
+            return float(self._player.position_s), float(self._player.duration_s)
+        if self._source is None:
             return None
-        return float(self._player.position_s), float(self._player.duration_s)
+        return self._start_s, self._duration_s()
 
     def close(self) -> None:
         for stream in (self._player, self._monitor):

@@ -32,6 +32,8 @@ _KEY_NAMES = {
     "left_curly_bracket": "{",
     "right_curly_bracket": "}",
     "escape": "esc",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
 }
 
 

@@ -89,6 +89,9 @@ class MainScreen(Screen[None]):
         Binding("c", "copy_slot", "Copy A to B (active to other)", id="copy-slot", show=False),
         Binding("space", "play", "Play/stop", id="play"),
         Binding("L", "loop", "Loop on/off", id="loop", show=False),
+        Binding("less_than_sign", "seek('-5')", "Back 5 s", id="seek-back", show=False),
+        Binding("greater_than_sign", "seek('+5')", "Forward 5 s", id="seek-forward", show=False),
+        Binding("home", "seek('0')", "To the start", id="seek-start", show=False),
         Binding("full_stop", "bypass", "Bypass (dry, matched loudness)", id="bypass", show=False),
         Binding("m", "monitor", "Live monitoring on/off", id="monitor", show=False),
         Binding("plus", "curve_gain(1)", "Curve gain up", id="gain-up", show=False),
@@ -378,6 +381,10 @@ class MainScreen(Screen[None]):
 
     def action_loop(self) -> None:
         self.gapp.audio_toggle("loop")
+
+    def action_seek(self, where: str) -> None:
+        """``where``: "+5" / "-5" seconds from the play position, or "0" for the start."""
+        self.gapp.audio_toggle(f"seek:{where}")
 
     def action_bypass(self) -> None:
         self.gapp.audio_toggle("bypass")

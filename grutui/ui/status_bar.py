@@ -30,6 +30,7 @@ class StatusInfo:
     bypass: bool = False
     peak_out_dbfs: float = -math.inf
     xruns: int = 0
+    underruns: int = 0  # blocks of silence because a file streamed from disk came too late
     busy: str = ""  # "compiling DSP kernels…" and the like
 
 
@@ -92,6 +93,7 @@ class StatusBar(Widget):
                     (bar, style),
                     f" {level} dB",
                     (f"  xruns {info.xruns}", "red" if info.xruns else "dim"),
+                    (f"  disk underruns {info.underruns}" if info.underruns else "", "red"),
                 )
             )
         state = info.state if not info.reason else f"{info.state}: {info.reason}"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from grutui.ui.app import GrutuiApp
+from grutui.ui.source import load_source
+from grutui.ui.status_bar import StatusBar
 from tests.audio.audio_helpers import PulseServer, private_server
-from tests.ui.helpers import run, until
+from tests.ui.helpers import run, until, write_sound
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -69,5 +72,31 @@ def test_m_starts_and_stops_monitoring(pulse: PulseServer) -> None:
             )
             await pilot.press("m")
             await until(pilot, lambda: status.info.state == "stopped", what="stop")  # type: ignore[attr-defined]
+
+    run(scenario)
+
+
+def test_greater_than_jumps_the_playing_file_forward(pulse: PulseServer, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        write_sound(tmp_path / "take.wav", seconds=30.0)
+        app = GrutuiApp(source=load_source(tmp_path / "take.wav"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            status = app.main.query_one(StatusBar)
+            await until(pilot, lambda: app.audio.reason is None, what="the audio probe")
+            await pilot.press("space")
+            await until(pilot, lambda: status.info.state == "playing", timeout_s=90, what="play")
+            before = status.info.position_s
+            await pilot.press("greater_than_sign", "greater_than_sign")
+            await until(
+                pilot,
+                lambda: status.info.position_s >= before + 10.0,
+                what="the position 10 s further",
+            )
+            assert status.info.state == "playing"
+            assert status.info.position_s < before + 12.0  # a jump, not a fast-forward
+            await pilot.press("home")
+            await until(pilot, lambda: status.info.position_s < 2.0, what="back at the start")
+            await pilot.press("space")
+            await until(pilot, lambda: status.info.state == "stopped", what="stop")
 
     run(scenario)

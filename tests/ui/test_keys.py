@@ -14,7 +14,9 @@ from grutui.ui.curve_view import CurveView
 from grutui.ui.harmonic_view import HarmonicView
 from grutui.ui.param_panel import ParamPanel
 from grutui.ui.plots import CurvePlotter, harmonic_lines
-from tests.ui.helpers import notices, run, until, views_current
+from grutui.ui.source import load_source
+from grutui.ui.status_bar import StatusBar
+from tests.ui.helpers import notices, run, until, views_current, write_sound
 
 
 def _app() -> GrutuiApp:
@@ -291,5 +293,32 @@ def test_views_repaint_exactly_the_lines_that_changed() -> None:
             # The sliders, which follow the views, show the final values too.
             for slider in screen.query_one(ParamPanel).sliders():
                 assert slider.value == getattr(app.session.params, slider.spec.name)
+
+    run(scenario)
+
+
+def test_seek_keys_move_the_play_position_without_a_device(tmp_path: Path) -> None:
+    """< and > move 5 s, home goes to the start, clamped to the sound; the status line shows it
+    (with no device the position is where playing will start)."""
+
+    async def scenario() -> None:
+        write_sound(tmp_path / "take.wav", seconds=12.0)
+        app = GrutuiApp(source=load_source(tmp_path / "take.wav"), check_audio=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            status = app.main.query_one(StatusBar)
+            for key, expected in (
+                ("greater_than_sign", 5.0),
+                ("greater_than_sign", 10.0),
+                ("greater_than_sign", 12.0),
+                ("less_than_sign", 7.0),
+                ("home", 0.0),
+                ("less_than_sign", 0.0),
+            ):
+                await pilot.press(key)
+                await until(
+                    pilot,
+                    lambda e=expected: status.info.position_s == pytest.approx(e, abs=1e-3),
+                    what=f"position {expected} s after {key}",
+                )
 
     run(scenario)
