@@ -136,7 +136,9 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.analysis = AnalysisThread(self.app, self._result)
-        self.analysis.start()
+        # After the first paint: loading the kernels in the thread holds the GIL for most of a
+        # second, and the screen should appear first.
+        self.call_after_refresh(self.analysis.start)
         self.query_one(ParamPanel).focus()
         self.refresh_titles()
         self.refresh_status()

@@ -22,7 +22,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
-from textual_plotext.plot import Plot
 
 if TYPE_CHECKING:
     from grutui.analysis import Analysis
@@ -104,6 +103,10 @@ class CurvePlotter:
     """The transfer curve (output against input) in braille over a plotext frame."""
 
     def __init__(self) -> None:
+        # Imported here, in the analysis thread: plotext takes ~40 ms to import, and the screen
+        # should not wait for it at start-up.
+        from textual_plotext.plot import Plot
+
         # One figure per plotter: plotext's module-level figure is shared state, this one is not.
         self._plot = Plot()
         self._frame: _Frame | None = None
