@@ -1,5 +1,5 @@
 """numba kernels of the audio callbacks: file reading with loop, the ring of a streamed file, the
-dry delay line, seek fades, bypass crossfade, peak meters.
+loop-point fade, the dry delay line, seek fades, bypass crossfade, peak meters.
 
 Compiled with explicit signatures (no silent recompile inside a callback) and *without*
 ``nogil``: the callback runs them while holding the GIL anyway, and re-taking it after a
@@ -150,3 +150,37 @@ def fade(x, n, state, step):  # pragma: no cover - compiled
         for c in range(channels):
             x[i, c] *= g
     state[0] = phase
+
+
+@nb.njit("void(float32[:, ::1], int64, int64, int64, int64, boolean)", **_OPTS)
+def loop_fade(x, n, start, frames, fade, wrapped):  # pragma: no cover - compiled
+    """Fade ``x[:n]``, file frames ``start``, ``start + 1``, ... of a file of ``frames`` frames
+    played in a loop (a frame at or past ``frames`` is one after a wrap), round its loop point:
+    a raised-cosine fade out over the last ``fade`` frames of the file and, in a pass reached
+    by a wrap (``wrapped`` for the pass ``x[0]`` is in), a fade in over its first ``fade``.
+
+    The gain ``0.5 - 0.5 cos(pi d / fade)``, ``d`` frames from the loop point (1 for the last
+    frame and for the first after the wrap), is symmetric about the loop point, never exactly
+    zero, and as gentle as the seek's fade (``fade``): no step larger than the signal's own.
+    """
+    if fade <= 0 or frames <= 0:
+        return
+    channels = x.shape[1]
+    for i in range(n):
+        q = start + i
+        if q < 0:
+            continue
+        after = wrapped
+        if q >= frames:
+            after = True
+            q = q % frames
+        g = 1.0
+        d = frames - q
+        if d < fade:
+            g = 0.5 - 0.5 * math.cos(math.pi * d / fade)
+        if after and q + 1 < fade:
+            g *= 0.5 - 0.5 * math.cos(math.pi * (q + 1) / fade)
+        if g < 1.0:
+            gain = np.float32(g)
+            for c in range(channels):
+                x[i, c] *= gain

@@ -1,5 +1,6 @@
 """Audition: a file played through the chain on an output stream, held in memory or streamed
-from disk (see ``sources``), with click-free seeks and a bypass at matched loudness."""
+from disk (see ``sources``), with click-free seeks and loop points (the source fades the input
+round the wrap, ``sources.LOOP_FADE_S``) and a bypass at matched loudness."""
 
 from __future__ import annotations
 

@@ -7,6 +7,9 @@ the file one way:
 - ``ready()`` is True once audio from there can be read;
 - ``read(dst, n, loop)`` copies the next ``n`` frames into ``dst`` (silence past the end unless
   ``loop``) and returns False, touching nothing, if a streamed file's reader fell behind;
+  looping, the loop point is faded (``LOOP_FADE_S`` out before it and in after it, see
+  ``kernels.loop_fade``) so a file that ends and starts at different levels does not click,
+  while a pass that starts from a jump (the first one) plays unfaded from its start;
 - ``pos`` is the file frame of the next frame read, ``past_end`` says the end was read without
   looping;
 - ``excerpt(start, frames)`` reads a stretch for the loudness match (any thread).
@@ -36,6 +39,15 @@ RING_S = 3.0  # read-ahead held in the ring: rides out a slow disk on a busy mac
 READ_CHUNK_S = 0.1  # the reader reads this much at a time
 PREFILL_S = 0.1  # after a jump, audio waits for this much in the ring (or the end of the file)
 POLL_S = 0.005  # the reader looks for work this often
+# Looping, the input fades out over this much before the end of the file and in over this much
+# after the wrap (raised cosine, like the seek's fade): the chain hears no step and keeps its
+# state, and the loop keeps the file's length.
+LOOP_FADE_S = 0.005
+
+
+def loop_fade_frames(frames: int, rate_hz: float) -> int:
+    """Frames of each half of the loop-point fade, at most half the file."""
+    return max(0, min(round(LOOP_FADE_S * rate_hz), frames // 2))
 
 
 class MemorySource:
@@ -52,11 +64,14 @@ class MemorySource:
         self.pos = 0
         self.past_end = False
         self.error = ""
+        self._fade = loop_fade_frames(self.frames, self.rate_hz)
+        self._wrapped = False  # the pass being read was reached by a wrap: its start fades in
 
     def request(self, frame: int) -> None:
         """Jump to ``frame``."""
         self.pos = frame
         self.past_end = False
+        self._wrapped = False
 
     def ready(self) -> bool:
         return True
@@ -67,8 +82,15 @@ class MemorySource:
             kernels.fill_zero(dst, 0, n)
             self.pos += n
             return True
-        pos = kernels.read_block(self._data, self.pos, n, loop, dst)
-        if pos >= self.frames:  # only without loop: looping wraps the position
+        start = self.pos
+        pos = kernels.read_block(self._data, start, n, loop, dst)
+        if loop:
+            frames, fade = self.frames, self._fade
+            if start + n > frames - fade or (self._wrapped and start < fade):
+                kernels.loop_fade(dst, n, start, frames, fade, self._wrapped)
+            if start + n >= frames:
+                self._wrapped = True
+        if pos >= self.frames:  # only without loop (or empty): looping wraps the position
             self.past_end = True
         self.pos = pos
         return True
@@ -95,11 +117,13 @@ class StreamedFile:
         self._cap = max(round(ring_s * self.rate_hz), 4 * self._chunk)
         self._ring = np.zeros((self._cap, self.channels), np.float32)
         self._prefill = min(round(PREFILL_S * self.rate_hz), self._cap // 2)
+        self._fade = loop_fade_frames(self.frames, self.rate_hz)
         self.loop = False  # the player's flag; the reader reads it at the end of the file
         # Written by the callback (or by the player while no stream runs).
         self._r = 0  # ring counter of the next frame to read
         self.pos = 0
         self.past_end = False
+        self._wrapped = False  # the pass being read was reached by a wrap: its start fades in
         self._req_frame = 0
         self._req_serial = 0
         # Written by the reader.
@@ -117,6 +141,7 @@ class StreamedFile:
         """Jump to ``frame``: the reader refills the ring from there."""
         self.pos = frame
         self.past_end = False
+        self._wrapped = False
         self._req_frame = frame
         self._req_serial += 1  # after the frame: the reader reads the serial first
 
@@ -150,14 +175,22 @@ class StreamedFile:
             if w - r < n:
                 return False
             kernels.ring_read(self._ring, r, n, dst, 0)
+            # The file ends where the reader found its end (``pos + head`` for an exact header).
+            kernels.loop_fade(dst, n, self.pos, self.pos + head, self._fade, self._wrapped)
+            self._wrapped = True
             self._r = r + n
             self.pos = r + n - boundary  # the frames after the boundary start the file again
             return True
         if w - r < n:
             return False
         kernels.ring_read(self._ring, r, n, dst, 0)
+        start = self.pos
+        if loop:
+            fade = self._fade
+            if start + n > self.frames - fade or (self._wrapped and start < fade):
+                kernels.loop_fade(dst, n, start, self.frames, fade, self._wrapped)
         self._r = r + n
-        self.pos += n
+        self.pos = start + n
         return True
 
     # -- any thread ----------------------------------------------------------------------------

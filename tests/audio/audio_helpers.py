@@ -208,6 +208,17 @@ def write_sine(path: Path, freq_hz: float, amplitude: float, seconds: float) -> 
     return path
 
 
+def crest_sine(freq_hz: float, amplitude: float, seconds: float) -> np.ndarray:
+    """About ``seconds`` of a stereo sine (frames, 2) float32 that starts at 0 rising and ends on
+    its crest (+``amplitude``): looped, its end jumps by ``amplitude`` to its start."""
+    periods = max(1, round(seconds * freq_hz)) - 0.75  # ends a quarter period past a zero
+    frames = round(periods / freq_hz * RATE_HZ) + 1
+    t = np.arange(frames) / RATE_HZ
+    tone = (amplitude * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+    assert tone[0] == 0.0 and tone[-1] > 0.99 * amplitude
+    return np.stack([tone, tone], axis=1)
+
+
 def make_signal(seconds: float = 2.0, seed: int = 7) -> np.ndarray:
     """A stereo test signal with tones, a chord, noise bursts and silence-free edges."""
     rng = np.random.default_rng(seed)

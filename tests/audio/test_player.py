@@ -12,6 +12,7 @@ from audio_helpers import (
     PulseServer,
     align,
     correlation,
+    crest_sine,
     make_signal,
     rms_db,
     write_sine,
@@ -19,6 +20,7 @@ from audio_helpers import (
 
 from grutui import audiofile
 from grutui.audio import AudioError, Player
+from grutui.audio.sources import LOOP_FADE_S
 from grutui.dsp import Chain
 from grutui.dsp.loudness import integrated_loudness_lufs
 from grutui.params import Params
@@ -165,6 +167,50 @@ def test_seek_on_a_steady_sine_does_not_click(server: PulseServer, tmp_path, str
     assert steps.max() <= steady * 1.01
     assert target_s + 0.3 < after_s < target_s + 0.8  # it moved, and plays on from there
     assert before_s < 1.5
+    assert status.xruns == 0 and status.underruns == 0
+
+
+@HOW
+def test_loop_point_does_not_click(server: PulseServer, tmp_path, stream) -> None:
+    # A second of 220 Hz sine that starts at 0 and ends on its crest (+0.5): looped, the wrap
+    # jumps by 0.5, about 35 times the sine's own steepest step, unless it is faded.
+    x = crest_sine(220.0, 0.5, 1.0)
+    frames = len(x)
+    sf.write(tmp_path / "sine.wav", x, RATE_HZ, subtype="FLOAT")
+    # mix 0: the chain passes the (delayed) sine, so any step at the loop point would stand out.
+    player = Player.from_file(tmp_path / "sine.wav", Params(mix=0.0), stream=stream)
+    assert player.streamed == stream
+    player.loop = True
+    with server.record(tmp_path / "rec.raw") as rec:
+        player.start()
+        assert player.wait_started()
+        time.sleep(2.7)  # two wraps and a half pass
+        assert player.playing
+        player.stop()
+    status = player.status()
+    player.close()
+    y = rec.samples()[:, 0].astype(np.float64)
+    loud = np.flatnonzero(np.abs(y) > 0.01)
+    # From the file's first frame (the one before the first loud one) to just before the stop.
+    y = y[loud[0] - 1 : loud[-1] - RATE_HZ // 10]
+    steps = np.abs(np.diff(y))
+    steady = steps[: RATE_HZ // 2].max()  # the sine's own steepest step: 0.5 * 2 pi f / rate
+    # Where the file starts again (within a few frames: the window is 40 ms wide).
+    wraps = [k * frames for k in range(1, 4) if k * frames + RATE_HZ // 50 < len(steps)]
+    around = [steps[w - RATE_HZ // 50 : w + RATE_HZ // 50].max() for w in wraps]
+    envelope = np.convolve(np.abs(y), np.ones(64) / 64, mode="same")
+    dips = [envelope[w - RATE_HZ // 50 : w + RATE_HZ // 50].min() for w in wraps]
+    print(
+        f"loop point ({'streamed' if stream else 'in memory'}, {LOOP_FADE_S * 1000:g} ms fade): "
+        f"max step round {len(wraps)} wraps {max(around, default=0.0):.5f} "
+        f"(each {', '.join(f'{a:.5f}' for a in around)}), steady sine {steady:.5f}, "
+        f"over the recording {steps.max():.5f}"
+    )
+    assert len(wraps) >= 2, "fewer than two wraps recorded"
+    assert max(around) <= steady * 1.01
+    assert steps.max() <= steady * 1.01
+    if LOOP_FADE_S > 0:
+        assert max(dips) < 0.02, "no fade at the loop point: did the loop wrap there?"
     assert status.xruns == 0 and status.underruns == 0
 
 

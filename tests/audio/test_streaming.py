@@ -10,9 +10,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import soundfile as sf
+from audio_helpers import crest_sine
 
 from grutui import audiofile
+from grutui.audio import sources
 from grutui.audio.player import _WAIT, Player, excerpt_spans
+from grutui.audio.sources import LOOP_FADE_S
 from grutui.dsp import Chain
 from grutui.dsp.loudness import integrated_loudness_lufs
 from grutui.params import Params
@@ -204,6 +207,55 @@ def test_seek_fades_out_jumps_clears_the_chain_and_fades_in(tmp_path, stream, pa
     assert position_s == pytest.approx(target_s + (600 - 300) * BLOCK / RATE_HZ, abs=0.02)
     # The fade reached silence (the jump happened while nothing was heard).
     assert np.abs(y[300 * BLOCK : 300 * BLOCK + 6 * BLOCK]).min() < 1e-6
+
+
+def play_looped(path, params: Params, stream: bool, passes: float) -> tuple[np.ndarray, int, float]:
+    """Channel 0 of ``passes`` times the file at ``path`` played in a loop through the callback,
+    the chain's latency and the position at the end."""
+    player = prepared(Player.from_file(path, params, blocksize=BLOCK, stream=stream), loop=True)
+    assert player.streamed == stream
+    try:
+        y = play_blocks(player, round(passes * player._source.frames / BLOCK))
+        return y[:, 0].astype(np.float64), player._chain.latency_samples, player.position_s
+    finally:
+        player.close()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["memory", "streamed"])
+@pytest.mark.parametrize("params", [Params(mix=0.0), Params()], ids=["dry", "wet"])
+def test_loop_point_fades_out_and_in_without_a_step(tmp_path, monkeypatch, stream, params) -> None:
+    # About 0.5 s of a 220 Hz sine from 0 to its crest: the wrap jumps by 0.5 unless faded.
+    x = crest_sine(220.0, 0.5, 0.5)
+    frames = len(x)
+    sf.write(tmp_path / "sine.wav", x, RATE_HZ, subtype="FLOAT")
+    y, latency, position_s = play_looped(tmp_path / "sine.wav", params, stream, 2.6)
+    fade = round(LOOP_FADE_S * RATE_HZ)
+    steps = np.abs(np.diff(y))
+    steady = steps[RATE_HZ // 10 : frames - fade].max()  # the first pass, settled
+    wraps = [k * frames + latency for k in (1, 2)]  # output frame of the first after a wrap
+    half = RATE_HZ // 100  # 10 ms either side of the loop point
+    around = max(steps[w - half : w + half].max() for w in wraps)
+    # The control: the same loop with the fade switched off clicks at every wrap.
+    monkeypatch.setattr(sources, "LOOP_FADE_S", 0.0)
+    bare = np.abs(np.diff(play_looped(tmp_path / "sine.wav", params, stream, 2.6)[0]))
+    clicks = [bare[w - half : w + half].max() for w in wraps]
+    print(f"loop point: max step {around:.5f} (unfaded {min(clicks):.5f}), steady {steady:.5f}")
+    assert min(clicks) > 5 * steady
+    assert around <= steady * 1.01
+    assert steps[RATE_HZ // 10 :].max() <= steady * 1.01
+    # The first pass is unfaded from its start: the render's samples, up to the fade out.
+    render = Chain(RATE_HZ, 2, 4096, params).process(x)[:, 0]
+    assert np.array_equal(y[: frames - fade], render[: frames - fade])
+    if params.mix == 0.0:  # dry: only the fade's frames differ from the file looped, in time
+        for w in wraps:  # and the fade reaches (near) silence at the loop point
+            assert np.abs(y[w - 2 : w + 2]).max() < 0.01
+        looped = np.tile(x[:, 0], 3)[: len(y) - latency].astype(np.float64)
+        far = np.ones(len(looped), bool)
+        for w in wraps:
+            far[w - latency - fade : w - latency + fade] = False
+        assert np.allclose(y[latency:][far], looped[far], atol=1e-6)
+        assert not np.allclose(y[latency:][~far], looped[~far], atol=1e-3)
+    assert position_s == pytest.approx((len(y) % frames) / RATE_HZ, abs=1 / RATE_HZ)
 
 
 def test_loudness_match_measures_excerpts_spread_over_the_whole_file(tmp_path) -> None:
