@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.style import Style
 from textual.app import App
 from textual.strip import Strip
 
@@ -31,15 +30,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ViewRequest:
-    """What to draw: the parameters, the curve gain, the two views' sizes in cells and their
-    own styles (background and text colour, built into the lines)."""
+    """What to draw: the parameters, the curve gain and the two views' sizes in cells."""
 
     params: Params
     gain: float
     curve_size: tuple[int, int]
     harmonic_size: tuple[int, int]
-    curve_style: Style
-    harmonic_style: Style
 
 
 @dataclass(frozen=True)
@@ -123,8 +119,8 @@ class AnalysisThread:
             started = time.perf_counter()
             try:
                 analysis = analyze(request.params, gain=request.gain)
-                curve = plotter.build(analysis, *request.curve_size, request.curve_style)
-                harmonics = harmonic_lines(analysis, *request.harmonic_size, request.harmonic_style)
+                curve = plotter.build(analysis, *request.curve_size)
+                harmonics = harmonic_lines(analysis, *request.harmonic_size)
             except Exception as exc:  # reported in the UI; the thread must survive a bad setting
                 self._post(AnalysisFailed(seq, f"analysis failed: {exc}"))
                 continue

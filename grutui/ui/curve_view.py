@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -25,34 +24,23 @@ class PlotView(Widget):
     def __init__(self, *, id: str | None = None, placeholder: str = "computing…") -> None:
         super().__init__(id=id)
         self._lines: list[Strip] = to_strips(Text(placeholder, style="italic"), 20)
-        self._lines_style: Style | None = None  # the style the lines were built over
-        self._styled: dict[int, Strip] = {}  # lines restyled here, until they change
-        self._style: Style | None = None  # the widget's rich style, computed once
+        self._styled: dict[int, Strip] = {}  # lines with the widget's style, until they change
+        self._style: Style | None = None  # the widget's rich style, computed once per paint
         self.shown_seq = 0
         self.painted_seq = 0  # the newest result a paint has drawn (tests, benchmark)
 
-    @property
-    def base_style(self) -> Style:
-        """The widget's style (background, text colour), for the worker to build lines over."""
-        if self._style is None:
-            self._style = self.rich_style  # costly: once, until the styles change
-        return self._style
-
-    def show(self, lines: list[Strip], seq: int, style: Style | None = None) -> None:
-        """Show ``lines`` (built over ``style``); only the lines that differ from those shown
-        are repainted.
+    def show(self, lines: list[Strip], seq: int) -> None:
+        """Show ``lines``; only the lines that differ from those shown are repainted.
 
         A step of one parameter moves a few rows of the curve and a bar or two: repainting
         just those keeps the compositor's work (most of the key-to-view latency) small.
         """
         old, self._lines, self.shown_seq = self._lines, lines, seq
-        restyled = style is not self._lines_style
-        self._lines_style = style
         width = self.size.width
         changed = [
             y
             for y in range(max(len(old), len(lines)))
-            if restyled or y >= len(old) or y >= len(lines) or old[y] != lines[y]
+            if y >= len(old) or y >= len(lines) or old[y] != lines[y]
         ]
         if not changed:  # the same picture: it is on screen already
             self.painted_seq = seq
@@ -70,27 +58,21 @@ class PlotView(Widget):
         """The text shown, without styles (for tests)."""
         return "\n".join(strip.text for strip in self._lines)
 
-    class Restyled(Message):
-        """The widget's own style changed: lines built over the old one need building again."""
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        old, self._styled, self._style = self._style, {}, None
-        if old is not None and self.base_style != old:  # the theme or the CSS changed
-            self.post_message(self.Restyled())
+        self._styled, self._style = {}, None  # the theme or the CSS changed: restyle all
 
     def on_resize(self) -> None:
         self._styled = {}
 
     def render_line(self, y: int) -> Strip:
         self.painted_seq = self.shown_seq
-        style, width = self.base_style, self.size.width
-        if self._lines_style is style and y < len(self._lines):
-            return self._lines[y]  # built over this style, at this width, by the worker
         styled = self._styled.get(y)
         if styled is None:
-            # Lines not built over the widget's current style (the placeholder, or a result
-            # requested before a theme change): style them here, once each.
+            # The widget's style under the plot's own colours: background, default text colour.
+            if self._style is None:
+                self._style = self.rich_style  # costly: once, not per line
+            style, width = self._style, self.size.width
             line = self._lines[y] if y < len(self._lines) else Strip.blank(width)
             styled = line.apply_style(style).adjust_cell_length(width, style)
             self._styled[y] = styled

@@ -20,7 +20,7 @@ from grutui.errors import GrutuiError
 from grutui.params import SPEC_BY_NAME, Params
 from grutui.presets import Preset
 from grutui.ui.analysis_worker import AnalysisFailed, AnalysisThread, ViewRequest, ViewsReady
-from grutui.ui.curve_view import CurveView, PlotView
+from grutui.ui.curve_view import CurveView
 from grutui.ui.harmonic_view import HarmonicView
 from grutui.ui.open_dialog import OpenDialog
 from grutui.ui.param_panel import ParamPanel
@@ -175,20 +175,13 @@ class MainScreen(Screen[None]):
         """Ask the analysis thread for both views of the current settings at their sizes."""
         if self.analysis is None:
             return
-        curve_view, harmonic_view = self.query_one(CurveView), self.query_one(HarmonicView)
-        curve, harmonics = curve_view.plot_size, harmonic_view.plot_size
+        curve = self.query_one(CurveView).plot_size
+        harmonics = self.query_one(HarmonicView).plot_size
         if curve[0] <= 0 or harmonics[0] <= 0:
             self.call_after_refresh(self.request_views)  # not laid out yet
             return
         self._views_seq = self.analysis.request(
-            ViewRequest(
-                self.gapp.session.params,
-                self.curve_gain,
-                curve,
-                harmonics,
-                curve_view.base_style,
-                harmonic_view.base_style,
-            )
+            ViewRequest(self.gapp.session.params, self.curve_gain, curve, harmonics)
         )
 
     def _result(self, result: ViewsReady | AnalysisFailed) -> None:
@@ -202,8 +195,8 @@ class MainScreen(Screen[None]):
             return  # older than what is shown
         self._shown_seq = message.seq
         curve, harmonics = self.query_one(CurveView), self.query_one(HarmonicView)
-        curve.show(message.curve, message.seq, message.request.curve_style)
-        harmonics.show(message.harmonics, message.seq, message.request.harmonic_style)
+        curve.show(message.curve, message.seq)
+        harmonics.show(message.harmonics, message.seq)
         # At once, but never more than 60 times a second: a slider dragged with the mouse can
         # bring a result every 3 ms, more than a terminal (or an SSH link) needs to show.
         now = time.monotonic()
@@ -476,10 +469,6 @@ class MainScreen(Screen[None]):
         )
 
     # -- mouse -----------------------------------------------------------------------------
-
-    @on(PlotView.Restyled)
-    def views_restyled(self) -> None:
-        self.request_views()  # their lines carry the old theme's colours
 
     @on(ParamSlider.Selected)
     def slider_selected(self, message: ParamSlider.Selected) -> None:

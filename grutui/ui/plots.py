@@ -49,17 +49,16 @@ _CONSOLE = Console(
 )
 
 
-def to_strips(text: Text, width: int, base: Style = _PLAIN) -> list[Strip]:
-    """``text`` as one ``Strip`` per line, ``width`` cells each (cropped or padded), over
-    ``base``."""
+def to_strips(text: Text, width: int) -> list[Strip]:
+    """``text`` as one ``Strip`` per line, ``width`` cells each (cropped or padded)."""
     return [
-        Strip(list(line.render(_CONSOLE, end=""))).apply_style(base).adjust_cell_length(width, base)
+        Strip(list(line.render(_CONSOLE, end=""))).adjust_cell_length(width)
         for line in text.split("\n", allow_blank=True)
     ]
 
 
-def _row(runs: list[tuple[str, Style]], width: int, base: Style) -> Strip:
-    """A line from (text, style) runs over ``base``, merging neighbours of the same style."""
+def _row(runs: list[tuple[str, Style]], width: int) -> Strip:
+    """A line from (text, style) runs, merging neighbours of the same style."""
     segments: list[Segment] = []
     texts: list[str] = []
     current: Style | None = None
@@ -67,13 +66,13 @@ def _row(runs: list[tuple[str, Style]], width: int, base: Style) -> Strip:
         if not text:
             continue
         if style is not current and texts:
-            segments.append(Segment("".join(texts), base + current))
+            segments.append(Segment("".join(texts), current))
             texts = []
         texts.append(text)
         current = style
     if texts:
-        segments.append(Segment("".join(texts), base + current))
-    return Strip(segments).adjust_cell_length(width, base)
+        segments.append(Segment("".join(texts), current))
+    return Strip(segments).adjust_cell_length(width)
 
 
 def _nice_limit(value: float) -> float:
@@ -111,12 +110,10 @@ class CurvePlotter:
         # One figure per plotter: plotext's module-level figure is shared state, this one is not.
         self._plot = Plot()
         self._frame: _Frame | None = None
-        self._frame_key: tuple[int, int, float, float, Style] | None = None
+        self._frame_key: tuple[int, int, float, float] | None = None
 
-    def _frame_for(
-        self, width: int, height: int, x_lim: float, y_lim: float, base: Style
-    ) -> _Frame | None:
-        key = (width, height, x_lim, y_lim, base)
+    def _frame_for(self, width: int, height: int, x_lim: float, y_lim: float) -> _Frame | None:
+        key = (width, height, x_lim, y_lim)
         if key == self._frame_key:
             return self._frame
         self._frame_key, self._frame = key, None
@@ -145,7 +142,7 @@ class CurvePlotter:
             for c, char in enumerate(plain[top + 1 + r][left:right]):
                 if "\u2800" <= char <= "\u28ff":
                     dry[r, c] = ord(char) - 0x2800
-        lines = to_strips(text, width, base)
+        lines = to_strips(text, width)
         canvas = lines[top + 1 : bottom]
         self._frame = _Frame(
             lines,
@@ -159,23 +156,20 @@ class CurvePlotter:
         )
         return self._frame
 
-    def build(
-        self, analysis: Analysis, width: int, height: int, base: Style = _PLAIN
-    ) -> list[Strip]:
-        """The curve of ``analysis`` as ``height`` lines of ``width`` cells over ``base`` (the
-        view's own style, so the UI thread need not restyle each line it paints)."""
+    def build(self, analysis: Analysis, width: int, height: int) -> list[Strip]:
+        """The curve of ``analysis`` as ``height`` lines of ``width`` cells."""
         if width < 12 or height < 5:
             return []
         x = np.append(analysis.curve_x, analysis.curve_x[:1]).astype(float)  # close the loop
         y = np.append(analysis.curve_y, analysis.curve_y[:1]).astype(float)
         y_lim = _nice_limit(max(1.0, float(np.max(np.abs(y))) * 1.05))
         x_lim = _nice_limit(float(analysis.gain))
-        frame = self._frame_for(width, height, x_lim, y_lim, base)
+        frame = self._frame_for(width, height, x_lim, y_lim)
         if frame is None:
             return []
         bits = _rasterise(x, y, x_lim, y_lim, frame.rows, frame.cols)
         lines = list(frame.lines)
-        for r, canvas in enumerate(_canvas_rows(bits, frame.dry_bits, base)):
+        for r, canvas in enumerate(_canvas_rows(bits, frame.dry_bits)):
             segments = [*frame.prefixes[r], *canvas, *frame.suffixes[r]]
             lines[frame.top + r] = Strip(segments, width)
         return lines
@@ -200,7 +194,7 @@ def _rasterise(
     return bits
 
 
-def _canvas_rows(curve: np.ndarray, dry: np.ndarray, base: Style) -> list[list[Segment]]:
+def _canvas_rows(curve: np.ndarray, dry: np.ndarray) -> list[list[Segment]]:
     """Segments of each canvas row: curve cells in the curve colour, dry-only cells grey.
 
     Vectorised: the row texts come from one array lookup, and segments are cut only where
@@ -208,7 +202,6 @@ def _canvas_rows(curve: np.ndarray, dry: np.ndarray, base: Style) -> list[list[S
     its cells.
     """
     rows, cols = curve.shape
-    kind_styles = [base + style for style in _KIND_STYLES]
     kind = np.where(curve != 0, 1, np.where(dry != 0, 2, 0))
     # Empty cells take the style of the cell before them (a space shows no colour), so a row
     # is a few segments; each segment costs the compositor time on every repaint.
@@ -221,16 +214,13 @@ def _canvas_rows(curve: np.ndarray, dry: np.ndarray, base: Style) -> list[list[S
         text, kinds = texts[r], kind[r]
         edges = [0, *(np.flatnonzero(cuts[r]) + 1).tolist(), cols]
         out.append(
-            [Segment(text[a:b], kind_styles[kinds[a]]) for a, b in itertools.pairwise(edges)]
+            [Segment(text[a:b], _KIND_STYLES[kinds[a]]) for a, b in itertools.pairwise(edges)]
         )
     return out
 
 
-def harmonic_lines(
-    analysis: Analysis, width: int, height: int, base: Style = _PLAIN
-) -> list[Strip]:
-    """Bars H1..H10 in dBFS rising from ``FLOOR_DB``, odd and even in two colours, over
-    ``base``.
+def harmonic_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
+    """Bars H1..H10 in dBFS rising from ``FLOOR_DB``, odd and even in two colours.
 
     Under the bars: their names (and levels when there is room), then THD, the even/odd
     balance and the DC offset.
@@ -241,7 +231,7 @@ def harmonic_lines(
         f"DC {round(analysis.dc, 3) + 0.0:+.3f}"  # + 0.0: no "-0.000" for a tiny negative
     )
     if width < 24 or height < 3:
-        return [_row([(numbers[:width], _PLAIN)], width, base)]
+        return [_row([(numbers[:width], _PLAIN)], width)]
     top_db = min(12.0, max(0.0, math.ceil(float(levels.max()) / 6.0) * 6.0))
     span_db = top_db - FLOOR_DB
     rows = height - 2
@@ -266,13 +256,13 @@ def harmonic_lines(
         for filled, style in zip(eighths.tolist(), styles, strict=True):
             # The gap in the bar's style: one segment per bar, not two (spaces show no colour).
             runs.append((_EIGHTHS[min(max(filled - below * 8, 0), 8)] * bar_w + gap, style))
-        lines.append(_row(runs, width, base))
+        lines.append(_row(runs, width))
     names = [(" " * axis_w, _PLAIN)]
     for h, (level, style) in enumerate(zip(levels.tolist(), styles, strict=True), start=1):
         name = f"H{h}"
         if slot >= 8:
             name += f" {level:.0f}" if level > FLOOR_DB else " -"
         names.append((f"{name:<{slot}}"[:slot], style))
-    lines.append(_row(names, width, base))
-    lines.append(_row([(numbers[:width], _PLAIN)], width, base))
+    lines.append(_row(names, width))
+    lines.append(_row([(numbers[:width], _PLAIN)], width))
     return lines

@@ -322,32 +322,3 @@ def test_seek_keys_move_the_play_position_without_a_device(tmp_path: Path) -> No
                 )
 
     run(scenario)
-
-
-def test_a_theme_change_redraws_the_views_in_the_new_colours() -> None:
-    """The views' lines are built in the analysis thread over the view's own background; after
-    a theme change they are built again, so no line keeps the old background."""
-
-    async def scenario() -> None:
-        app = _app()
-        async with app.run_test(size=(120, 40)) as pilot:
-            await views_current(pilot, app)
-            curve = app.main.query_one(CurveView)
-            old_background = curve.rich_style.bgcolor
-            latest = app.main.analysis.latest  # type: ignore[union-attr]
-            app.theme = "textual-light"
-            await until(
-                pilot,
-                lambda: app.main.analysis.latest > latest,  # type: ignore[union-attr]
-                what="new views for the new theme",
-            )
-            await views_current(pilot, app)
-            background = curve.rich_style.bgcolor
-            assert background != old_background
-            left, top = curve.styles.gutter.left, curve.styles.gutter.top
-            width, height = curve.plot_size
-            for strip in curve.render_lines(curve.outer_size.region)[top : top + height]:
-                inside = strip.crop(left, left + width)
-                assert {seg.style.bgcolor for seg in inside if seg.style} == {background}
-
-    run(scenario)
