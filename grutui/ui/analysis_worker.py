@@ -1,5 +1,9 @@
 """The analysis thread: the newest request wins, the newest result is delivered.
 
+Between requests it draws what the UI says may come next (the neighbouring values of the
+selected parameter): a key press that asks for one of those is answered at once, without the
+3-4 ms of analysis and plot building.
+
 One long-lived thread takes only the newest pending request, so holding a key down never builds
 a queue of stale work. Results go straight onto the UI's event loop (``call_soon_threadsafe``),
 not through Textual's message queue: that hop cost about a millisecond of the key-to-view
@@ -14,6 +18,7 @@ import contextlib
 import contextvars
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,6 +31,9 @@ from grutui.ui.plots import CurvePlotter, harmonic_lines
 
 if TYPE_CHECKING:
     from grutui.analysis import Analysis
+
+
+PREFETCH_KEEP = 8  # drawings kept for requests that may come (held keys go back and forth)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,13 @@ class AnalysisThread:
         self._seq = 0
         self._stopped = False
         self._thread: threading.Thread | None = None
-        self.completed = 0  # results produced (the first one may have compiled the kernels)
+        self._prefetch: list[ViewRequest] = []  # drawn when idle, first first
+        self._drawn: OrderedDict[ViewRequest, tuple[Analysis, list[Strip], list[Strip]]] = (
+            OrderedDict()
+        )  # the newest drawings, the thread's own
+        self.completed = 0  # results delivered (the first one may have compiled the kernels)
+        self.prefetch_hits = 0  # requests answered from a drawing already made
+        self.keep = PREFETCH_KEEP  # drawings kept (0: none, every request drawn when asked)
         self.last_elapsed_s = 0.0  # thread time of the newest result: analysis and plot lines
 
     def start(self) -> None:
@@ -97,6 +111,13 @@ class AnalysisThread:
             self._wake.notify()
             return self._seq
 
+    def prefetch(self, requests: list[ViewRequest]) -> None:
+        """Draw ``requests`` when idle, so asking for one of them later is answered at once.
+        Replaces the previous list; a request always goes first."""
+        with self._wake:
+            self._prefetch = list(requests)
+            self._wake.notify()
+
     @property
     def latest(self) -> int:
         return self._seq
@@ -109,25 +130,52 @@ class AnalysisThread:
         plotter = CurvePlotter()
         while True:
             with self._wake:
-                while self._pending is None and not self._stopped:
+                while self._pending is None and not self._prefetch and not self._stopped:
                     self._wake.wait()
                 if self._stopped:
                     return
-                assert self._pending is not None
-                seq, request = self._pending
-                self._pending = None
+                if self._pending is not None:
+                    (seq, request), self._pending = self._pending, None
+                else:
+                    seq, request = 0, self._prefetch.pop(0)  # 0: not asked for yet
             started = time.perf_counter()
-            try:
-                analysis = analyze(request.params, gain=request.gain)
-                curve = plotter.build(analysis, *request.curve_size)
-                harmonics = harmonic_lines(analysis, *request.harmonic_size)
-            except Exception as exc:  # reported in the UI; the thread must survive a bad setting
-                self._post(AnalysisFailed(seq, f"analysis failed: {exc}"))
-                continue
-            elapsed_s = time.perf_counter() - started
-            self.completed += 1
-            self.last_elapsed_s = elapsed_s
-            self._post(ViewsReady(seq, request, analysis, curve, harmonics, elapsed_s))
+            drawn = self._drawn.get(request)
+            if drawn is not None:
+                self.prefetch_hits += seq > 0
+            else:
+                try:
+                    drawn = self._draw(request, plotter, analyze, speculative=seq == 0)
+                except Exception as exc:  # reported in the UI; the thread must survive
+                    if seq:
+                        self._post(AnalysisFailed(seq, f"analysis failed: {exc}"))
+                    continue
+                if drawn is None:
+                    continue  # a request came in: the guess was dropped for it
+                self._drawn[request] = drawn
+                while len(self._drawn) > self.keep:
+                    self._drawn.popitem(last=False)
+            if seq:
+                elapsed_s = time.perf_counter() - started
+                self.completed += 1
+                self.last_elapsed_s = elapsed_s
+                self._post(ViewsReady(seq, request, *drawn, elapsed_s))
+
+    def _draw(
+        self,
+        request: ViewRequest,
+        plotter: CurvePlotter,
+        analyze: Callable[..., Analysis],
+        speculative: bool,
+    ) -> tuple[Analysis, list[Strip], list[Strip]] | None:
+        """Analysis and both views' lines; None if ``speculative`` and a request came in
+        (checked between the steps, so a key press waits at most one step for a guess)."""
+        analysis = analyze(request.params, gain=request.gain)
+        if speculative and self._pending is not None:
+            return None
+        curve = plotter.build(analysis, *request.curve_size)
+        if speculative and self._pending is not None:
+            return None
+        return analysis, curve, harmonic_lines(analysis, *request.harmonic_size)
 
     def _post(self, result: Result) -> None:
         with self._result_lock:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Hashable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -108,6 +110,7 @@ class MainScreen(Screen[None]):
         self.curve_gain = 2.0
         self._shown_seq = 0
         self._views_seq = 0  # the newest views request
+        self._shown_request: ViewRequest | None = None  # what the views show, once current
         self._first_result = False
         self._browse_from: Params | None = None
         self._painted_at = 0.0  # monotonic time of the last at-once paint of the views
@@ -221,6 +224,27 @@ class MainScreen(Screen[None]):
             prepare_interpreter()
         if message.request.curve_size != self.query_one(CurveView).plot_size:
             self.request_views()  # resized while it was drawing
+        elif self.analysis is not None and message.seq == self.analysis.latest:
+            self._shown_request = message.request
+            self.prefetch_next()
+
+    def prefetch_next(self) -> None:
+        """Have the analysis thread draw, while idle, what the next key is likely to ask for:
+        the selected parameter one step either way (a held key repeats it; a comparison goes
+        back and forth)."""
+        shown = self._shown_request
+        params = self.gapp.session.params
+        if self.analysis is None or shown is None or shown.params != params:
+            return
+        spec = SPEC_BY_NAME[self.selected]
+        current = getattr(params, spec.name)
+        requests = []
+        for steps in (1, -1):
+            value = spec.clamp_step(current, steps)
+            if value != current:
+                with contextlib.suppress(GrutuiError):
+                    requests.append(replace(shown, params=params.replace(**{spec.name: value})))
+        self.analysis.prefetch(requests)
 
     def _paint_now(self, *widgets: Widget) -> None:
         """Paint ``widgets`` now instead of at the screen's next 60 Hz tick.
@@ -320,6 +344,7 @@ class MainScreen(Screen[None]):
     def action_select(self, delta: int) -> None:
         panel = self.query_one(ParamPanel)
         panel.select(panel.selected + delta)
+        self.prefetch_next()
 
     def action_step(self, steps: float) -> None:
         name = self.selected
@@ -473,6 +498,7 @@ class MainScreen(Screen[None]):
     @on(ParamSlider.Selected)
     def slider_selected(self, message: ParamSlider.Selected) -> None:
         self.query_one(ParamPanel).select_name(message.slider.spec.name)
+        self.prefetch_next()
 
     @on(ParamSlider.Changed)
     def slider_changed(self, message: ParamSlider.Changed) -> None:

@@ -42,10 +42,13 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-async def _measure(changes: int, size: tuple[int, int] | None) -> tuple[list[float], list[float]]:
+async def _measure(
+    changes: int, size: tuple[int, int] | None, prefetch: bool = True
+) -> tuple[list[float], list[float], list[bool]]:
     app = GrutuiApp(check_audio=False)
     latencies: list[float] = []
     worker: list[float] = []
+    prefetched: list[bool] = []  # answered from a drawing the thread made while idle
     async with app.run_test(size=size, headless=size is not None) as pilot:
         screen = app.main
         curve, harmonics = screen.query_one(CurveView), screen.query_one(HarmonicView)
@@ -70,11 +73,15 @@ async def _measure(changes: int, size: tuple[int, int] | None) -> tuple[list[flo
             await pilot.pause(0.01)
         await settled(screen.analysis.latest)  # first result (compiles on a cold cache)
         thread = screen.analysis
+        if not prefetch:  # every change drawn after its key: the cold path
+            thread.keep = 0
         for i in range(changes):
-            if i % 10 == 0:  # another of the five GRU parameters every ten changes
-                panel.select((i // 10) % 5)
-                await pilot.pause(0.01)
-            before = thread.latest
+            if i % 10 == 0:  # another of the five GRU parameters every ten changes, by key
+                delta = (i // 10) % 5 - panel.selected
+                for _ in range(abs(delta)):
+                    app.post_message(events.Key("down" if delta > 0 else "up", None))
+                await pilot.pause(0.05)
+            before, hits = thread.latest, thread.prefetch_hits
             key = "right" if i % 2 == 0 else "left"
             started = time.perf_counter()
             app.post_message(events.Key(key, None))
@@ -86,10 +93,11 @@ async def _measure(changes: int, size: tuple[int, int] | None) -> tuple[list[flo
             await settled(thread.latest)
             latencies.append(shown["at"] - started)
             worker.append(thread.last_elapsed_s)
+            prefetched.append(thread.prefetch_hits > hits)
             # The next key KEY_REPEAT_S after this one, as a held key repeats (and the views
             # paint at once at most 60 times a second).
             await asyncio.sleep(max(0.001, started + KEY_REPEAT_S - time.perf_counter()))
-    return latencies, worker
+    return latencies, worker, prefetched
 
 
 def main() -> None:
@@ -98,6 +106,9 @@ def main() -> None:
     parser.add_argument("--size", default="120x40", help="terminal size WxH (120x40)")
     parser.add_argument("--terminal", action="store_true", help="run on the real terminal")
     parser.add_argument("--out", help="also write the report to this file")
+    parser.add_argument(
+        "--cold", action="store_true", help="keep no drawings: every change drawn after its key"
+    )
     args = parser.parse_args()
     if args.terminal:
         width, height = os.get_terminal_size()
@@ -105,7 +116,9 @@ def main() -> None:
         width, height = (int(v) for v in args.size.lower().split("x"))
     os.environ.setdefault("GRUTUI_CONFIG_DIR", tempfile.mkdtemp(prefix="grutui-bench-"))
     size = None if args.terminal else (width, height)
-    latencies, worker = asyncio.run(_measure(args.changes, size))
+    latencies, worker, prefetched = asyncio.run(
+        _measure(args.changes, size, prefetch=not args.cold)
+    )
     ms = [v * 1000 for v in latencies]
     thread_ms = [v * 1000 for v in worker]
     p95 = _percentile(ms, 0.95)
@@ -123,6 +136,16 @@ def main() -> None:
         ("max", max),
     ):
         report.append(f"{name:<12}{fn(ms):14.1f}{fn(thread_ms):11.1f}")
+    drawn = [v for v, hit in zip(ms, prefetched, strict=True) if not hit]
+    report.append(
+        f"{sum(prefetched)} of {len(ms)} changes were drawn ahead (the thread draws the selected "
+        "parameter's neighbours while idle and keeps the last 8)"
+    )
+    if drawn:
+        report.append(
+            f"the {len(drawn)} drawn after the key: p50 {_percentile(drawn, 0.5):.1f} ms, "
+            f"p95 {_percentile(drawn, 0.95):.1f} ms"
+        )
     report += [
         "thread ms: analysis and plot lines in the worker; the rest is the key's handling,",
         "the hop back to the UI thread and the screen update.",

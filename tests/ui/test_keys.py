@@ -322,3 +322,31 @@ def test_seek_keys_move_the_play_position_without_a_device(tmp_path: Path) -> No
                 )
 
     run(scenario)
+
+
+def test_the_next_step_is_drawn_ahead_and_shown_at_once() -> None:
+    """While idle the analysis thread draws the selected parameter one step either way; the
+    key that asks for one is answered from that drawing, which is the right one."""
+
+    async def scenario() -> None:
+        app = _app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await views_current(pilot, app)
+            thread = app.main.analysis
+            assert thread is not None
+            for keys in (["right"], ["right"], ["left"], ["j"], ["shift+left"], ["left"]):
+                hits, done = thread.prefetch_hits, thread.completed
+                await pilot.pause(0.3)  # idle: time to draw ahead
+                await pilot.press(*keys)
+                await views_current(pilot, app)
+                stepped = keys != ["j"] and keys != ["shift+left"]  # j selects; shift: 10 steps
+                assert thread.prefetch_hits - hits == (1 if stepped else 0), keys
+                assert thread.completed - done == (0 if keys == ["j"] else 1)
+            screen = app.main
+            analysis = analyze(app.session.params, gain=screen.curve_gain)
+            curve = screen.query_one(CurveView)
+            width, height = curve.plot_size
+            expected = [s.text for s in CurvePlotter().build(analysis, width, height)][:height]
+            assert curve.plain.splitlines()[:height] == expected
+
+    run(scenario)
