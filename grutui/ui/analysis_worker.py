@@ -141,7 +141,8 @@ class AnalysisThread:
             started = time.perf_counter()
             drawn = self._drawn.get(request)
             if drawn is not None:
-                self.prefetch_hits += seq > 0
+                if seq:
+                    self.prefetch_hits += 1
             else:
                 try:
                     drawn = self._draw(request, plotter, analyze, speculative=seq == 0)

@@ -108,8 +108,6 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.analysis: AnalysisThread | None = None
         self.curve_gain = 2.0
-        self._shown_seq = 0
-        self._views_seq = 0  # the newest views request
         self._shown_request: ViewRequest | None = None  # what the views show, once current
         self._first_result = False
         self._browse_from: Params | None = None
@@ -183,7 +181,7 @@ class MainScreen(Screen[None]):
         if curve[0] <= 0 or harmonics[0] <= 0:
             self.call_after_refresh(self.request_views)  # not laid out yet
             return
-        self._views_seq = self.analysis.request(
+        self.analysis.request(
             ViewRequest(self.gapp.session.params, self.curve_gain, curve, harmonics)
         )
 
@@ -194,10 +192,9 @@ class MainScreen(Screen[None]):
             self.analysis_failed(result)
 
     def show_views(self, message: ViewsReady) -> None:
-        if message.seq < self._shown_seq:
-            return  # older than what is shown
-        self._shown_seq = message.seq
         curve, harmonics = self.query_one(CurveView), self.query_one(HarmonicView)
+        if message.seq < curve.shown_seq:
+            return  # older than what is shown
         curve.show(message.curve, message.seq)
         harmonics.show(message.harmonics, message.seq)
         # At once, but never more than 60 times a second: a slider dragged with the mouse can
@@ -307,7 +304,7 @@ class MainScreen(Screen[None]):
         if not self._first_result or not self.is_current or self.analysis is None:
             self.show_params()
             return
-        self._panel_due = self._views_seq
+        self._panel_due = self.analysis.latest
         if self._panel_timer is None:
             self._panel_timer = self.set_timer(PANEL_WAIT_S, self.show_params)
 

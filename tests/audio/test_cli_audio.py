@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -33,6 +34,26 @@ def grutui(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.C
     return subprocess.run(
         [*GRUTUI, *args], env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def run_then_ctrl_c(
+    *args: str, env: dict[str, str], seconds: float
+) -> tuple[list[str], subprocess.CompletedProcess]:
+    """Start ``grutui *args``, read what it prints up to its ``rate:`` line (the stream runs),
+    let it run ``seconds``, then press Ctrl-C. Returns those first lines and how it ended."""
+    proc = subprocess.Popen(
+        [*GRUTUI, *args], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("rate:"):
+            break
+    time.sleep(seconds)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    return lines, subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def test_devices_without_a_server_says_how_to_reach_one(tmp_path) -> None:
@@ -95,8 +116,6 @@ def test_play_prints_device_latency_and_xruns_and_sounds_right(
 
 @pytest.mark.audio
 def test_play_streams_a_file_too_large_to_hold(server: PulseServer, tmp_path) -> None:
-    import signal
-
     from grutui.audiofile import STREAM_ABOVE_BYTES
 
     # 200 s of 48 kHz stereo: 77 MB as float32 (over the limit), 38 MB as a 16-bit WAV.
@@ -108,25 +127,12 @@ def test_play_streams_a_file_too_large_to_hold(server: PulseServer, tmp_path) ->
     assert 100 * period.nbytes > STREAM_ABOVE_BYTES
     period16 = sf.read(wav, frames=len(period), dtype="float32", always_2d=True)[0]
     with server.record(tmp_path / "rec.raw") as rec:
-        proc = subprocess.Popen(
-            [*GRUTUI, "play", str(wav), "--set", "Wh=3"],
-            env=server.env(),
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+        lines, done = run_then_ctrl_c(
+            "play", str(wav), "--set", "Wh=3", env=server.env(), seconds=2.5
         )
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("rate:"):
-                break
-        time.sleep(2.5)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    assert done.returncode == 0, done.stderr
     assert "streamed from disk" in lines[0] and "200.00 s" in lines[0], lines
-    assert "xruns: 0" in out and "disk underruns: 0" in out, out
+    assert "xruns: 0" in done.stdout and "disk underruns: 0" in done.stdout, done.stdout
     # The file repeats every 2 s: past the first period, the chain's output does too.
     steady = Chain(RATE_HZ, 2, 4096, Params(Wh=3.0)).process(np.tile(period16, (3, 1)))
     reference = steady[2 * RATE_HZ : 3 * RATE_HZ + RATE_HZ // 2]
@@ -228,25 +234,8 @@ def test_monitor_watch_changes_the_recorded_harmonics(server: PulseServer, tmp_p
 
 @pytest.mark.audio
 def test_monitor_ctrl_c_exits_cleanly_with_the_xrun_count(server: PulseServer) -> None:
-    import signal
-
-    proc = subprocess.Popen(
-        [*GRUTUI, "monitor", "--blocksize", "512"],
-        env=server.env(),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith("rate:"):
-            break
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
-    assert "Traceback" not in err
+    lines, done = run_then_ctrl_c("monitor", "--blocksize", "512", env=server.env(), seconds=1.0)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
     assert any(line.startswith("device: in ") for line in lines)
-    assert "xruns: " in out
+    assert "xruns: " in done.stdout
