@@ -126,36 +126,42 @@ class GrutuiApp(App[int]):
 
             warm_up()  # compile the callback's kernels now, not on the first press of space
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio")
+    @work(thread=True, exit_on_error=False, group="audio")
     def audio_toggle(self, what: str) -> None:
-        """Play, loop, bypass or monitor; a missing device becomes a notification."""
-        audio = self.audio
+        """Start or stop playing ("play") or monitoring ("monitor") in a thread (opening a
+        device blocks); a missing device becomes a notification. Not an exclusive worker: a
+        second press must not cancel the first, ``AudioControl`` takes them in turn."""
         try:
             if what == "play":
-                audio.toggle_play()
+                self.audio.toggle_play()
             elif what == "monitor":
-                audio.toggle_monitor()
-            elif what == "loop":
-                audio.set_loop(not audio.loop)
-                self._say_audio(f"Loop {'on' if audio.loop else 'off'}")
-            elif what.startswith("seek"):  # "seek:+5", "seek:-5" (relative) or "seek:0"
-                amount = what.split(":", 1)[1]
-                audio.seek(float(amount), relative=amount[0] in "+-")
-            elif what == "bypass":
-                audio.set_bypass(not audio.bypass)
-                self._say_audio(
-                    "Bypass on: dry at matched loudness" if audio.bypass else "Bypass off"
-                )
+                self.audio.toggle_monitor()
         except GrutuiError as exc:
             self.call_from_thread(self.notify, str(exc), title="Audio", severity="warning")
         except Exception as exc:  # a device error must not end the app
             self.call_from_thread(self.notify, f"audio: {exc}", title="Audio", severity="error")
         self.call_from_thread(self._show_audio_state)
 
+    def toggle_loop(self) -> None:
+        audio = self.audio
+        audio.set_loop(not audio.loop)
+        self._say_audio(f"Loop {'on' if audio.loop else 'off'}")
+
+    def toggle_bypass(self) -> None:
+        audio = self.audio
+        audio.set_bypass(not audio.bypass)
+        self._say_audio("Bypass on: dry at matched loudness" if audio.bypass else "Bypass off")
+
+    def seek(self, where: str) -> None:
+        """``where``: "+5" / "-5" seconds from the play position, or "0" for the start."""
+        self.audio.seek(float(where), relative=where[0] in "+-")
+        self._show_audio_state()
+
     def _say_audio(self, text: str) -> None:
         if self.audio.reason:
             text += f" (but {self.audio.reason})"
-        self.call_from_thread(self.notify, text, title="Audio", timeout=3)
+        self.notify(text, title="Audio", timeout=3)
+        self._show_audio_state()
 
     def _show_audio_state(self) -> None:
         """Status line from the audio state; polls while a stream runs."""

@@ -21,6 +21,7 @@ class AudioControl:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._transport = threading.Lock()  # one start/stop at a time, in the order pressed
         self._player: Any = None
         self._monitor: Any = None
         self._source: Source | None = None
@@ -75,6 +76,10 @@ class AudioControl:
 
     def toggle_play(self) -> bool:
         """Start or stop playback of the loaded sound; True if now playing."""
+        with self._transport:
+            return self._toggle_play()
+
+    def _toggle_play(self) -> bool:
         if self.playing:
             self._player.stop()
             return False
@@ -126,6 +131,10 @@ class AudioControl:
 
     def toggle_monitor(self) -> bool:
         """Start or stop live monitoring; True if now monitoring."""
+        with self._transport:
+            return self._toggle_monitor()
+
+    def _toggle_monitor(self) -> bool:
         if self.monitoring:
             self._monitor.stop()
             return False

@@ -404,14 +404,13 @@ class MainScreen(Screen[None]):
         self.gapp.audio_toggle("play")
 
     def action_loop(self) -> None:
-        self.gapp.audio_toggle("loop")
+        self.gapp.toggle_loop()
 
     def action_seek(self, where: str) -> None:
-        """``where``: "+5" / "-5" seconds from the play position, or "0" for the start."""
-        self.gapp.audio_toggle(f"seek:{where}")
+        self.gapp.seek(where)
 
     def action_bypass(self) -> None:
-        self.gapp.audio_toggle("bypass")
+        self.gapp.toggle_bypass()
 
     def action_monitor(self) -> None:
         if not self.gapp.audio.monitoring and not self.gapp.audio.reason:

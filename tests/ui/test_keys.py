@@ -320,6 +320,17 @@ def test_seek_keys_move_the_play_position_without_a_device(tmp_path: Path) -> No
                     lambda e=expected: status.info.position_s == pytest.approx(e, abs=1e-3),
                     what=f"position {expected} s after {key}",
                 )
+            # Arriving together (as a terminal delivers fast presses), no press is lost.
+            for key, char in (
+                (("greater_than_sign", ">"),) * 2 + (("L", "L"),) * 2 + (("full_stop", "."),)
+            ):
+                app.post_message(events.Key(key, char))
+            await until(
+                pilot,
+                lambda: status.info.position_s == pytest.approx(10.0, abs=1e-3),
+                what="10 s after two quick presses",
+            )
+            assert app.audio.loop and app.audio.bypass
 
     run(scenario)
 
