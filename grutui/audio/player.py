@@ -37,7 +37,7 @@ MATCH_LIMIT_DB = 24.0
 MIN_STREAMED_FRAMES = 8192
 
 # The callback's seek states.
-_PLAY, _FADE_OUT, _WAIT = 0, 1, 2
+_PLAY, _FADE_OUT, _WAIT, _SILENT = 0, 1, 2, 3
 _MAX_LATENCY_FRAMES = sum(filters.stage_latency(s) for s in range(1, filters.MAX_STAGES + 1))
 
 
@@ -99,6 +99,7 @@ class Player(StreamBase):
         self._seek_seen = 0  # callback
         self._seek_done = 0  # callback
         self._phase = _WAIT  # callback: the first block starts at the source's position
+        self._stop_asked = False  # stop(): the callback fades out, then plays silence
         self._jump_frame = 0  # callback
         self._loop = False
         self._bypass = False
@@ -163,6 +164,7 @@ class Player(StreamBase):
             source.request(target)
         self._jump_frame = target
         self._phase = _WAIT
+        self._stop_asked = False
         self.meters.prepare(self._rate_hz, self._block)
         # Silence before the file and after its end, one output buffer long each: a sound server
         # drops the first fragment of a new stream and PortAudio drops the buffered tail when a
@@ -279,6 +281,19 @@ class Player(StreamBase):
         if self._stream is None:
             self._ended = False
 
+    def stop(self) -> None:
+        """Fade out over ``SEEK_FADE_S`` and stop (a cut mid-waveform clicks); it can be
+        started again from where it stopped."""
+        if self._stream is not None and self.playing:
+            self._stop_asked = True
+            deadline = time.monotonic() + SEEK_FADE_S + 0.2
+            while self._phase != _SILENT and self.playing and time.monotonic() < deadline:
+                time.sleep(0.002)
+            # What is still buffered plays out; PulseAudio held more than the reported latency
+            # (measured: waiting one latency still cut the faded blocks off).
+            time.sleep(2 * self._latency_s + 0.05)
+        super().stop()
+
     def set_params(self, params: Params) -> None:
         super().set_params(params)
         self._request_match()
@@ -315,6 +330,15 @@ class Player(StreamBase):
             if params is not chain.params:  # type: ignore[union-attr]
                 chain.params = params  # type: ignore[union-attr]
             source = self._source
+            if self._stop_asked and self._phase != _SILENT:
+                if self._phase == _PLAY:
+                    self._phase = _FADE_OUT
+                    self._out_fade[0] = 1.0
+                elif self._phase == _WAIT:
+                    self._phase = _SILENT
+            if self._phase == _SILENT:  # faded out for stop(): silence until the stream ends
+                outdata.fill(0.0)
+                return
             if self._seek_serial != self._seek_seen:
                 if self._phase == _PLAY:
                     self._phase = _FADE_OUT
@@ -347,7 +371,10 @@ class Player(StreamBase):
             if self._phase == _FADE_OUT:
                 kernels.fade(outdata, frames, self._out_fade, self._fade_step)
                 if self._out_fade[0] <= 0.0:
-                    self._post_jump()
+                    if self._stop_asked:
+                        self._phase = _SILENT
+                    else:
+                        self._post_jump()
             kernels.peak_hold(self._in, frames, self.meters.peaks, IN, self.meters.release)
             kernels.peak_hold(outdata, frames, self.meters.peaks, OUT, self.meters.release)
             # The end: once the delayed output has played too, let PortAudio drain and stop.

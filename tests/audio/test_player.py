@@ -171,6 +171,32 @@ def test_seek_on_a_steady_sine_does_not_click(server: PulseServer, tmp_path, str
 
 
 @HOW
+def test_stop_fades_out_and_resumes_where_it_stopped(server: PulseServer, tmp_path, stream) -> None:
+    write_sine(tmp_path / "sine.wav", 220.0, 0.5, 5.0)
+    player = Player.from_file(tmp_path / "sine.wav", Params(mix=0.0), stream=stream)
+    with server.record(tmp_path / "rec.raw") as rec:
+        player.start()
+        assert player.wait_started()
+        time.sleep(1.0)
+        player.stop()  # mid-waveform: a cut would step by up to 0.5
+        stopped_s = player.position_s
+        time.sleep(0.3)
+    player.start()
+    assert player.wait_started()
+    resumed_s = player.position_s
+    player.close()
+    y = rec.samples()[:, 0].astype(np.float64)
+    loud = np.flatnonzero(np.abs(y) > 0.01)
+    y = y[loud[0] :]  # from the first sound to the end of the recording, past the stop
+    steps = np.abs(np.diff(y))
+    steady = steps[: RATE_HZ // 2].max()  # the sine's own steepest step
+    print(f"stop: max step {steps.max():.5f}, steady sine {steady:.5f}")
+    assert np.abs(y[-RATE_HZ // 10 :]).max() < 1e-4  # it did stop
+    assert steps.max() <= steady * 1.01
+    assert 0.9 < stopped_s < 1.6 and resumed_s == pytest.approx(stopped_s, abs=0.1)
+
+
+@HOW
 def test_loop_point_does_not_click(server: PulseServer, tmp_path, stream) -> None:
     # A second of 220 Hz sine that starts at 0 and ends on its crest (+0.5): looped, the wrap
     # jumps by 0.5, about 35 times the sine's own steepest step, unless it is faded.
