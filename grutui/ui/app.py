@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -23,11 +22,13 @@ from grutui.ui.audio_control import AudioControl
 from grutui.ui.commands import WorkstationCommands
 from grutui.ui.confirm import ConfirmDialog
 from grutui.ui.help import HelpScreen
+from grutui.ui.keys import MAIN_KEYS
 from grutui.ui.live import LiveWriter
 from grutui.ui.main_screen import MainScreen
 from grutui.ui.session import Session
 from grutui.ui.source import Source, demo_source, load_source
-from grutui.ui.status_bar import StatusBar
+from grutui.ui.textual_internals import textual_output
+from grutui.ui.views.deck import ViewDeck
 
 AUDIO_POLL_S = 0.1  # status line refresh while audio runs (the meter's frame rate)
 
@@ -79,7 +80,8 @@ class GrutuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        self.push_screen(MainScreen())
+        self.install_screen(MainScreen(self.session, self.source), "main")
+        self.push_screen("main")
         if self._check_audio:
             self._probe_audio()
         else:
@@ -88,12 +90,15 @@ class GrutuiApp(App[int]):
 
     @property
     def main(self) -> MainScreen:
-        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+        screen = self.get_screen("main")
+        assert isinstance(screen, MainScreen)
+        return screen
 
-    # -- parameters ------------------------------------------------------------------------
+    # -- what the main screen says ---------------------------------------------------------
 
-    def params_changed(self, params: Params) -> None:
+    def on_main_screen_params_changed(self, message: MainScreen.ParamsChanged) -> None:
         """Every parameter change ends here: audio and the live preset file follow it."""
+        params = message.params
         self.audio.set_params(params)
         if self.live is not None:
             session = self.session
@@ -110,10 +115,19 @@ class GrutuiApp(App[int]):
     def _live_error(self, message: str) -> None:
         self.call_from_thread(self.notify, message, title="Live preset", severity="error")
 
-    def set_source(self, source: Source) -> None:
-        self.source = source
-        self.audio.load(source)
+    def on_main_screen_source_opened(self, message: MainScreen.SourceOpened) -> None:
+        self.source = message.source
+        self.audio.load(message.source)
         self._show_audio_state()
+
+    @on(ViewDeck.Ready)
+    def _kernels_loaded(self) -> None:
+        # The kernels have loaded (imported here, not at start-up, for that reason): freeze
+        # what lives as long as the app out of the collector's sight. A full collection of it
+        # held the GIL for 50-150 ms: the views' worst latencies.
+        from grutui.audio.stream import prepare_interpreter
+
+        prepare_interpreter()
 
     # -- audio -----------------------------------------------------------------------------
 
@@ -142,17 +156,27 @@ class GrutuiApp(App[int]):
             self.call_from_thread(self.notify, f"audio: {exc}", title="Audio", severity="error")
         self.call_from_thread(self._show_audio_state)
 
-    def toggle_loop(self) -> None:
+    def action_play(self) -> None:
+        if not self.audio.playing and not self.audio.reason:
+            self.main.show_audio(state="starting…")  # opening a device takes a while
+        self.audio_toggle("play")
+
+    def action_monitor(self) -> None:
+        if not self.audio.monitoring and not self.audio.reason:
+            self.main.show_audio(state="starting…")
+        self.audio_toggle("monitor")
+
+    def action_loop(self) -> None:
         audio = self.audio
         audio.set_loop(not audio.loop)
         self._say_audio(f"Loop {'on' if audio.loop else 'off'}")
 
-    def toggle_bypass(self) -> None:
+    def action_bypass(self) -> None:
         audio = self.audio
         audio.set_bypass(not audio.bypass)
         self._say_audio("Bypass on: dry at matched loudness" if audio.bypass else "Bypass off")
 
-    def seek(self, where: str) -> None:
+    def action_seek(self, where: str) -> None:
         """``where``: "+5" / "-5" seconds from the play position, or "0" for the start."""
         self.audio.seek(float(where), relative=where[0] in "+-")
         self._show_audio_state()
@@ -187,7 +211,7 @@ class GrutuiApp(App[int]):
             )
         changes.update(state=state, reason=reason)
         try:
-            self.main.query_one(StatusBar).update(**changes)
+            self.main.show_audio(**changes)
         except Exception:  # the main screen is not mounted yet or already gone
             return
         running = audio.playing or audio.monitoring
@@ -202,7 +226,7 @@ class GrutuiApp(App[int]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen([*MainScreen.BINDINGS, *self.BINDINGS]))
+        self.push_screen(HelpScreen([*MAIN_KEYS, *self.BINDINGS]))
 
     async def action_quit(self) -> None:
         if not self.session.any_modified or self.live is not None:
@@ -255,15 +279,12 @@ def terminal_apart_from_fd2() -> Iterator[None]:
     if not os.isatty(2):
         yield
         return
-    saved = sys.__stderr__
-    terminal = os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace")
-    sys.__stderr__ = terminal  # type: ignore[misc]
-    try:
-        with quiet_stderr():
-            yield
-    finally:
-        sys.__stderr__ = saved  # type: ignore[misc]
-        terminal.close()
+    with (
+        os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace") as terminal,
+        textual_output(terminal),
+        quiet_stderr(),
+    ):
+        yield
 
 
 def run(path: str | None, live: bool = False) -> int:

@@ -9,28 +9,29 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from grutui.ui.help import key_label
+from grutui.ui.keys import MAIN_KEYS
 
 
 def _actions(provider: Provider) -> Iterator[tuple[str, str, str]]:
-    """(description, keys, action) of the main screen's and the app's bindings."""
-    from grutui.ui.main_screen import MainScreen
-
+    """(description, keys, action) of the main screen's and the app's bindings; the app's
+    own are named ``app.``, as the main screen's audio keys already are."""
     seen = set()
-    for binding in [*MainScreen.BINDINGS, *type(provider.app).BINDINGS]:
-        if isinstance(binding, Binding) and binding.description and binding.action not in seen:
-            seen.add(binding.action)
-            yield binding.description, key_label(binding.key), binding.action
+    for bindings, prefix in ((MAIN_KEYS, ""), (type(provider.app).BINDINGS, "app.")):
+        for binding in bindings:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            action = binding.action if "." in binding.action else prefix + binding.action
+            if action not in seen:
+                seen.add(action)
+                yield binding.description, key_label(binding.key), action
 
 
 class WorkstationCommands(Provider):
     """Lists every action; running one is the same as pressing its key."""
 
     async def _run(self, action: str) -> None:
-        from grutui.ui.main_screen import MainScreen
-
-        main = next((s for s in self.app.screen_stack if isinstance(s, MainScreen)), None)
-        target = main if main is not None and action != "quit" else self.app
-        await target.run_action(action)
+        app = self.app
+        await app.run_action(action, app.get_screen("main"))
 
     async def discover(self) -> Hits:
         for description, keys, action in _actions(self):

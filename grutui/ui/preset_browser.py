@@ -33,16 +33,16 @@ class PresetBrowser(ModalScreen[Preset | None]):
         super().__init__()
         self._preview = preview
         self._current = (current or "").lower()
-        self._presets: list[Preset] = []
+        self.presets: list[Preset] = []  # as listed, in order
         self._error = ""
         try:
-            self._presets = presets.list_presets()
+            self.presets = presets.list_presets()
         except presets.PresetError as exc:
             self._error = str(exc)
 
     def compose(self) -> ComposeResult:
         options = []
-        for i, preset in enumerate(self._presets):
+        for i, preset in enumerate(self.presets):
             origin = Text("factory", "dim") if preset.factory else Text("user", "bold green")
             options.append(
                 Option(Text.assemble((f"{preset.name:<22}", "bold"), " ", origin), id=str(i))
@@ -56,7 +56,7 @@ class PresetBrowser(ModalScreen[Preset | None]):
         option_list = self.query_one("#preset-list", OptionList)
         option_list.focus()
         start = next(
-            (i for i, p in enumerate(self._presets) if p.name.lower() == self._current), None
+            (i for i, p in enumerate(self.presets) if p.name.lower() == self._current), None
         )
         if start is not None:
             option_list.highlighted = start
@@ -64,7 +64,7 @@ class PresetBrowser(ModalScreen[Preset | None]):
     def _preset(self, option_id: str | None) -> Preset | None:
         if option_id is None:
             return None
-        return self._presets[int(option_id)]
+        return self.presets[int(option_id)]
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()

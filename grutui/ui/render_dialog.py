@@ -64,7 +64,7 @@ class RenderDialog(ModalScreen[Path | None]):
         self.params = params
         self._formats = formats()
         self._cancel: threading.Event | None = None
-        self._fraction = 0.0
+        self.fraction = 0.0  # of the render done, 0..1
         self.rendering = False
 
     def compose(self) -> ComposeResult:
@@ -178,7 +178,7 @@ class RenderDialog(ModalScreen[Path | None]):
         oversample = self.query_one("#render-oversample", Select).value
         params = self.params.replace(oversample=oversample)
         self._cancel = threading.Event()
-        self._fraction = 0.0
+        self.fraction = 0.0  # of the render done, 0..1
         self.rendering = True
         self.query_one("#render", Button).disabled = True
         self.query_one("#close", Button).label = "Cancel"
@@ -187,11 +187,11 @@ class RenderDialog(ModalScreen[Path | None]):
         self._run_render(target, params, str(subtype), force, self._cancel)
 
     def _show_progress(self) -> None:
-        self.query_one("#render-progress", ProgressBar).update(progress=self._fraction)
+        self.query_one("#render-progress", ProgressBar).update(progress=self.fraction)
 
     def _progress(self, fraction: float) -> None:
         # Called from the rendering thread for every block: store only, the timer paints.
-        self._fraction = fraction
+        self.fraction = fraction
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="render")
     def _run_render(

@@ -6,6 +6,7 @@ one keeps only its path and format, and the player streams it from disk.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class Source:
     rate_hz: float
     frames: int = 0
     file_channels: int = 0
+    peak_dbfs: float | None = None  # None when not measured (a file too large to hold)
 
     @property
     def channels(self) -> int:
@@ -46,7 +48,14 @@ def demo_source() -> Source:
     """The built-in demo sound (no file)."""
     from grutui.demo import RATE_HZ, demo_sound
 
-    return Source("demo", None, demo_sound(), float(RATE_HZ))
+    data = demo_sound()
+    return Source("demo", None, data, float(RATE_HZ), peak_dbfs=peak_dbfs(data))
+
+
+def peak_dbfs(data: np.ndarray) -> float:
+    """The largest absolute sample in dBFS (-inf for silence)."""
+    peak = float(np.max(np.abs(data), initial=0.0))
+    return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def audio_extensions() -> tuple[str, ...]:
@@ -81,4 +90,5 @@ def load_source(path: str | Path) -> Source:
         data = None
         if not too_large_to_hold(f):
             data = np.ascontiguousarray(f.read(dtype="float32", always_2d=True))
-    return Source(path.name, path, data, rate_hz, frames, channels)
+    peak = peak_dbfs(data) if data is not None else None
+    return Source(path.name, path, data, rate_hz, frames, channels, peak)

@@ -1,10 +1,9 @@
-"""Helpers of the workstation tests: real audio files and waiting for the views."""
+"""Helpers of the workstation tests: real audio files, waiting for the app and its views."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +11,7 @@ import soundfile as sf
 from textual.pilot import Pilot
 
 from grutui.ui.app import GrutuiApp
-from grutui.ui.curve_view import CurveView
-from grutui.ui.harmonic_view import HarmonicView
+from grutui.ui.views.deck import ViewDeck
 
 
 def write_sound(
@@ -27,11 +25,6 @@ def write_sound(
     return data
 
 
-def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    """Run an async test body (the suite has no asyncio plugin)."""
-    asyncio.run(scenario())  # type: ignore[arg-type]
-
-
 async def until(
     pilot: Pilot, condition: Callable[[], bool], timeout_s: float = 20.0, what: str = "condition"
 ) -> None:
@@ -43,21 +36,22 @@ async def until(
         await pilot.pause(0.02)
 
 
+def deck(app: GrutuiApp) -> ViewDeck:
+    """The main screen's views."""
+    return app.main.query_one(ViewDeck)
+
+
 async def views_current(pilot: Pilot, app: GrutuiApp) -> None:
-    """Wait until both views show the newest request (and have been painted)."""
-    screen = app.main
+    """Wait until the view shown has painted the newest request."""
+    views = deck(app)
 
     def done() -> bool:
-        thread = screen.analysis
+        thread = views.analysis
         if thread is None or thread.latest == 0:
             return False
-        curve, harmonics = screen.query_one(CurveView), screen.query_one(HarmonicView)
-        return (
-            curve.shown_seq == harmonics.shown_seq == thread.latest
-            and curve.painted_seq == harmonics.painted_seq == thread.latest
-        )
+        return views.view.shown_seq == views.view.painted_seq == thread.latest
 
-    await until(pilot, done, what="both views to show the newest result")
+    await until(pilot, done, what="the view to show the newest result")
 
 
 def notices(app: GrutuiApp) -> list[str]:

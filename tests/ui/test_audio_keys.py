@@ -12,7 +12,7 @@ from grutui.ui.app import GrutuiApp
 from grutui.ui.source import load_source
 from grutui.ui.status_bar import StatusBar
 from tests.audio.audio_helpers import PulseServer, private_server
-from tests.ui.helpers import run, until, write_sound
+from tests.ui.helpers import until, write_sound
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -23,80 +23,73 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
         yield server
 
 
-def test_space_plays_and_the_status_line_meters_it(pulse: PulseServer) -> None:
-    async def scenario() -> None:
-        app = GrutuiApp()
-        async with app.run_test(size=(120, 40)) as pilot:
-            status = app.main.query_one("#status")
-            await until(
-                pilot,
-                lambda: app.audio.reason is None and app.audio._source is not None,
-                what="the audio probe",
-            )
-            await pilot.press("space")
-            await until(
-                pilot,
-                lambda: status.info.state == "playing",
-                timeout_s=90,  # type: ignore[attr-defined]
-                what="playback",
-            )
-            await until(
-                pilot,
-                lambda: (
-                    math.isfinite(status.info.peak_out_dbfs)  # type: ignore[attr-defined]
-                    and status.info.position_s > 0
-                ),
-                what="the meter and the position",
-            )  # type: ignore[attr-defined]
-            await pilot.press("full_stop")
-            await until(pilot, lambda: status.info.bypass, what="bypass")  # type: ignore[attr-defined]
-            await pilot.press("right")  # parameters follow into the running stream
-            await pilot.press("space")
-            await until(pilot, lambda: status.info.state == "stopped", what="stop")  # type: ignore[attr-defined]
-
-    run(scenario)
+async def test_space_plays_and_the_status_line_meters_it(pulse: PulseServer) -> None:
+    app = GrutuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.main.query_one("#status")
+        await until(
+            pilot,
+            lambda: app.audio.reason is None,
+            what="the audio probe",
+        )
+        await pilot.press("space")
+        await until(
+            pilot,
+            lambda: status.info.state == "playing",
+            timeout_s=90,  # type: ignore[attr-defined]
+            what="playback",
+        )
+        await until(
+            pilot,
+            lambda: (
+                math.isfinite(status.info.peak_out_dbfs)  # type: ignore[attr-defined]
+                and status.info.position_s > 0
+            ),
+            what="the meter and the position",
+        )  # type: ignore[attr-defined]
+        await pilot.press("full_stop")
+        await until(pilot, lambda: status.info.bypass, what="bypass")  # type: ignore[attr-defined]
+        await pilot.press("right")  # parameters follow into the running stream
+        await pilot.press("space")
+        await until(pilot, lambda: status.info.state == "stopped", what="stop")  # type: ignore[attr-defined]
 
 
-def test_m_starts_and_stops_monitoring(pulse: PulseServer) -> None:
-    async def scenario() -> None:
-        app = GrutuiApp()
-        async with app.run_test(size=(120, 40)) as pilot:
-            status = app.main.query_one("#status")
-            await until(pilot, lambda: app.audio.reason is None, what="the audio probe")
-            await pilot.press("m")
-            await until(
-                pilot,
-                lambda: status.info.state == "monitoring",
-                timeout_s=90,  # type: ignore[attr-defined]
-                what="monitoring",
-            )
-            await pilot.press("m")
-            await until(pilot, lambda: status.info.state == "stopped", what="stop")  # type: ignore[attr-defined]
-
-    run(scenario)
+async def test_m_starts_and_stops_monitoring(pulse: PulseServer) -> None:
+    app = GrutuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.main.query_one("#status")
+        await until(pilot, lambda: app.audio.reason is None, what="the audio probe")
+        await pilot.press("m")
+        await until(
+            pilot,
+            lambda: status.info.state == "monitoring",
+            timeout_s=90,  # type: ignore[attr-defined]
+            what="monitoring",
+        )
+        await pilot.press("m")
+        await until(pilot, lambda: status.info.state == "stopped", what="stop")  # type: ignore[attr-defined]
 
 
-def test_greater_than_jumps_the_playing_file_forward(pulse: PulseServer, tmp_path: Path) -> None:
-    async def scenario() -> None:
-        write_sound(tmp_path / "take.wav", seconds=30.0)
-        app = GrutuiApp(source=load_source(tmp_path / "take.wav"))
-        async with app.run_test(size=(120, 40)) as pilot:
-            status = app.main.query_one(StatusBar)
-            await until(pilot, lambda: app.audio.reason is None, what="the audio probe")
-            await pilot.press("space")
-            await until(pilot, lambda: status.info.state == "playing", timeout_s=90, what="play")
-            before = status.info.position_s
-            await pilot.press("greater_than_sign", "greater_than_sign")
-            await until(
-                pilot,
-                lambda: status.info.position_s >= before + 10.0,
-                what="the position 10 s further",
-            )
-            assert status.info.state == "playing"
-            assert status.info.position_s < before + 12.0  # a jump, not a fast-forward
-            await pilot.press("home")
-            await until(pilot, lambda: status.info.position_s < 2.0, what="back at the start")
-            await pilot.press("space")
-            await until(pilot, lambda: status.info.state == "stopped", what="stop")
-
-    run(scenario)
+async def test_greater_than_jumps_the_playing_file_forward(
+    pulse: PulseServer, tmp_path: Path
+) -> None:
+    write_sound(tmp_path / "take.wav", seconds=30.0)
+    app = GrutuiApp(source=load_source(tmp_path / "take.wav"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.main.query_one(StatusBar)
+        await until(pilot, lambda: app.audio.reason is None, what="the audio probe")
+        await pilot.press("space")
+        await until(pilot, lambda: status.info.state == "playing", timeout_s=90, what="play")
+        before = status.info.position_s
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        await until(
+            pilot,
+            lambda: status.info.position_s >= before + 10.0,
+            what="the position 10 s further",
+        )
+        assert status.info.state == "playing"
+        assert status.info.position_s < before + 12.0  # a jump, not a fast-forward
+        await pilot.press("home")
+        await until(pilot, lambda: status.info.position_s < 2.0, what="back at the start")
+        await pilot.press("space")
+        await until(pilot, lambda: status.info.state == "stopped", what="stop")

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from rich.console import Console
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from grutui import presets
 from grutui.params import Params
 from grutui.ui.app import GrutuiApp
 from grutui.ui.source import load_source
-from tests.ui.helpers import notices, run, until, views_current, write_sound
+from tests.ui.helpers import notices, until, views_current, write_sound
 
 
 def _screen(app: GrutuiApp) -> str:
@@ -25,62 +26,53 @@ def _screen(app: GrutuiApp) -> str:
 # -- open ------------------------------------------------------------------------------------
 
 
-def test_open_reads_the_typed_audio_file(tmp_path: Path) -> None:
+async def test_open_reads_the_typed_audio_file(
+    tmp_path: Path, app: GrutuiApp, pilot: Pilot
+) -> None:
     write_sound(tmp_path / "chord.wav", seconds=0.5, rate_hz=44100, channels=1)
 
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("o")
-            assert _screen(app) == "OpenDialog"
-            app.screen.query_one("#open-path").value = str(tmp_path / "chord.wav")
-            await pilot.click("#open")
-            await until(pilot, lambda: app.source.name == "chord.wav", what="the file to load")
-            status = app.main.query_one("#status").info  # type: ignore[attr-defined]
-            assert (status.rate_hz, status.channels, status.length_s) == (44100, 1, 0.5)
-
-    run(scenario)
+    await pilot.press("o")
+    assert _screen(app) == "OpenDialog"
+    app.screen.query_one("#open-path").value = str(tmp_path / "chord.wav")
+    await pilot.click("#open")
+    await until(pilot, lambda: app.source.name == "chord.wav", what="the file to load")
+    status = app.main.query_one("#status").info  # type: ignore[attr-defined]
+    assert (status.rate_hz, status.channels, status.length_s) == (44100, 1, 0.5)
 
 
-def test_the_open_dialog_lists_audio_files_only(tmp_path: Path) -> None:
+async def test_the_open_dialog_lists_audio_files_only(
+    tmp_path: Path, app: GrutuiApp, pilot: Pilot
+) -> None:
     write_sound(tmp_path / "a.wav")
     (tmp_path / "notes.txt").write_text("not audio")
 
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("o")
-            tree = app.screen.query_one("#open-tree")
-            await until(pilot, lambda: len(tree.root.children) > 0, what="the tree")  # type: ignore[attr-defined]
-            names = {str(node.label) for node in tree.root.children}  # type: ignore[attr-defined]
-            assert "a.wav" in names
-            assert "notes.txt" not in names
-            await pilot.press("escape")
-            assert _screen(app) == "MainScreen"
-
-    run(scenario)
+    await pilot.press("o")
+    tree = app.screen.query_one("#open-tree")
+    await until(pilot, lambda: len(tree.root.children) > 0, what="the tree")  # type: ignore[attr-defined]
+    names = {str(node.label) for node in tree.root.children}  # type: ignore[attr-defined]
+    assert "a.wav" in names
+    assert "notes.txt" not in names
+    await pilot.press("escape")
+    assert _screen(app) == "MainScreen"
 
 
 @pytest.mark.parametrize("name", ["bad.wav", "missing.wav", "empty.flac"])
-def test_opening_a_bad_file_explains_and_keeps_the_sound(tmp_path: Path, name: str) -> None:
+async def test_opening_a_bad_file_explains_and_keeps_the_sound(tmp_path: Path, name: str) -> None:
     if name == "bad.wav":
         (tmp_path / name).write_text("this is not a wave file")
     elif name == "empty.flac":
         (tmp_path / name).write_bytes(b"")
 
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("o")
-            app.screen.query_one("#open-path").value = str(tmp_path / name)
-            await pilot.click("#open")
-            await until(
-                pilot, lambda: any(name in n for n in notices(app)), what="an error notification"
-            )
-            assert app.source.name == "demo"
-            assert _screen(app) == "MainScreen"
-
-    run(scenario)
+    app = GrutuiApp(check_audio=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("o")
+        app.screen.query_one("#open-path").value = str(tmp_path / name)
+        await pilot.click("#open")
+        await until(
+            pilot, lambda: any(name in n for n in notices(app)), what="an error notification"
+        )
+        assert app.source.name == "demo"
+        assert _screen(app) == "MainScreen"
 
 
 # -- render ----------------------------------------------------------------------------------
@@ -91,258 +83,208 @@ def _render_app(tmp_path: Path, seconds: float) -> GrutuiApp:
     return GrutuiApp(source=load_source(tmp_path / "in.wav"), check_audio=False)
 
 
-def test_render_writes_the_file_with_progress(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        app = _render_app(tmp_path, 1.0)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("e")
-            assert _screen(app) == "RenderDialog"
-            assert app.screen.query_one("#render-path").value == "in-grutui.wav"
-            dialog = app.screen
-            await pilot.click("#render")
-            await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
-            assert dialog._fraction == 1.0  # type: ignore[attr-defined]
-            data, rate = sf.read(tmp_path / "in-grutui.wav", always_2d=True)
-            assert (rate, data.shape) == (48000, (48000, 2))
-            assert any("Rendered in-grutui.wav" in n for n in notices(app))
-
-    run(scenario)
+async def test_render_writes_the_file_with_progress(tmp_path: Path) -> None:
+    app = _render_app(tmp_path, 1.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        assert _screen(app) == "RenderDialog"
+        assert app.screen.query_one("#render-path").value == "in-grutui.wav"
+        dialog = app.screen
+        await pilot.click("#render")
+        await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
+        assert dialog.fraction == 1.0  # type: ignore[attr-defined]
+        data, rate = sf.read(tmp_path / "in-grutui.wav", always_2d=True)
+        assert (rate, data.shape) == (48000, (48000, 2))
+        assert any("Rendered in-grutui.wav" in n for n in notices(app))
 
 
-def test_cancel_keeps_no_partial_file(tmp_path: Path) -> None:
+async def test_cancel_keeps_no_partial_file(tmp_path: Path) -> None:
     write_sound(tmp_path / "in.wav", seconds=120.0, channels=1)  # long enough to catch
 
-    async def scenario() -> None:
-        app = GrutuiApp(source=load_source(tmp_path / "in.wav"), check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("e")
-            dialog = app.screen
-            dialog.query_one("#render-oversample").value = 8
-            await pilot.click("#render")
-            assert dialog.rendering  # type: ignore[attr-defined]
-            assert str(dialog.query_one("#close").label) == "Cancel"
-            await until(pilot, lambda: dialog._fraction > 0, what="some progress")  # type: ignore[attr-defined]
-            await pilot.press("escape")
-            await until(pilot, lambda: not dialog.rendering, what="the cancel")  # type: ignore[attr-defined]
-            assert any("cancelled" in n for n in notices(app))
-            assert dialog._fraction < 1.0  # type: ignore[attr-defined]
-            assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["in.wav"]
-            await pilot.press("escape")
-            assert _screen(app) == "MainScreen"
-
-    run(scenario)
+    app = GrutuiApp(source=load_source(tmp_path / "in.wav"), check_audio=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        dialog = app.screen
+        dialog.query_one("#render-oversample").value = 8
+        await pilot.click("#render")
+        assert dialog.rendering  # type: ignore[attr-defined]
+        assert str(dialog.query_one("#close").label) == "Cancel"
+        await until(pilot, lambda: dialog.fraction > 0, what="some progress")  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await until(pilot, lambda: not dialog.rendering, what="the cancel")  # type: ignore[attr-defined]
+        assert any("cancelled" in n for n in notices(app))
+        assert dialog.fraction < 1.0  # type: ignore[attr-defined]
+        assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["in.wav"]
+        await pilot.press("escape")
+        assert _screen(app) == "MainScreen"
 
 
-def test_render_asks_before_overwriting_another_file(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        app = _render_app(tmp_path, 0.5)
-        (tmp_path / "in-grutui.wav").write_bytes(b"keep me")
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("e")
-            await pilot.click("#render")
-            assert _screen(app) == "ConfirmDialog"
-            await pilot.press("n")
-            assert (tmp_path / "in-grutui.wav").read_bytes() == b"keep me"
-            await pilot.click("#render")
-            await pilot.press("y")
-            await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
-            assert sf.info(str(tmp_path / "in-grutui.wav")).frames == 24000
-
-    run(scenario)
+async def test_render_asks_before_overwriting_another_file(tmp_path: Path) -> None:
+    app = _render_app(tmp_path, 0.5)
+    (tmp_path / "in-grutui.wav").write_bytes(b"keep me")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        await pilot.click("#render")
+        assert _screen(app) == "ConfirmDialog"
+        await pilot.press("n")
+        assert (tmp_path / "in-grutui.wav").read_bytes() == b"keep me"
+        await pilot.click("#render")
+        await pilot.press("y")
+        await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
+        assert sf.info(str(tmp_path / "in-grutui.wav")).frames == 24000
 
 
-def test_render_never_overwrites_the_input(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        app = _render_app(tmp_path, 0.5)
-        before = (tmp_path / "in.wav").read_bytes()
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("e")
-            app.screen.query_one("#render-path").value = "in.wav"
-            await pilot.click("#render")
-            assert _screen(app) == "RenderDialog"
-            assert "input file" in str(app.screen.query_one("#render-message").render())
-            assert (tmp_path / "in.wav").read_bytes() == before
-
-    run(scenario)
+async def test_render_never_overwrites_the_input(tmp_path: Path) -> None:
+    app = _render_app(tmp_path, 0.5)
+    before = (tmp_path / "in.wav").read_bytes()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        app.screen.query_one("#render-path").value = "in.wav"
+        await pilot.click("#render")
+        assert _screen(app) == "RenderDialog"
+        assert "input file" in str(app.screen.query_one("#render-message").render())
+        assert (tmp_path / "in.wav").read_bytes() == before
 
 
-def test_render_of_the_demo_and_format_choice(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("e")
-            app.screen.query_one("#render-format").value = ".flac"
-            await pilot.pause()
-            assert app.screen.query_one("#render-path").value == "demo-grutui.flac"
-            await pilot.click("#render")
-            await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
-            info = sf.info(str(tmp_path / "demo-grutui.flac"))
-            assert (info.samplerate, info.channels, info.subtype) == (48000, 2, "PCM_24")
-
-    run(scenario)
+async def test_render_of_the_demo_and_format_choice(
+    tmp_path: Path, app: GrutuiApp, pilot: Pilot
+) -> None:
+    await pilot.press("e")
+    app.screen.query_one("#render-format").value = ".flac"
+    await pilot.pause()
+    assert app.screen.query_one("#render-path").value == "demo-grutui.flac"
+    await pilot.click("#render")
+    await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
+    info = sf.info(str(tmp_path / "demo-grutui.flac"))
+    assert (info.samplerate, info.channels, info.subtype) == (48000, 2, "PCM_24")
 
 
 # -- presets ---------------------------------------------------------------------------------
 
 
-def test_preset_browser_previews_and_escape_restores() -> None:
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("shift+right")
-            mine = app.session.params
-            await pilot.press("p")
-            assert _screen(app) == "PresetBrowser"
-            await pilot.press("down")
-            previewed = app.session.params
-            assert previewed != mine
-            await views_current(pilot, app)
-            assert app.main.query_one("#curve").shown_seq > 0
-            await pilot.press("escape")
-            assert app.session.params == mine
-
-    run(scenario)
+async def test_preset_browser_previews_and_escape_restores(app: GrutuiApp, pilot: Pilot) -> None:
+    await pilot.press("shift+right")
+    mine = app.session.params
+    await pilot.press("p")
+    assert _screen(app) == "PresetBrowser"
+    await pilot.press("down")
+    previewed = app.session.params
+    assert previewed != mine
+    await views_current(pilot, app)
+    assert app.main.query_one("#curve").shown_seq > 0
+    await pilot.press("escape")
+    assert app.session.params == mine
 
 
-def test_preset_browser_enter_loads_and_undo_returns() -> None:
+async def test_preset_browser_enter_loads_and_undo_returns(app: GrutuiApp, pilot: Pilot) -> None:
     fuzz = presets.find("Fuzz Wall")
 
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("p")
-            names = [p.name for p in app.screen._presets]  # type: ignore[attr-defined]
-            await pilot.press("home")
-            for _ in range(names.index("Fuzz Wall")):
-                await pilot.press("down")
-            await pilot.press("enter")
-            assert app.session.params == fuzz.params
-            assert app.session.preset_name == "Fuzz Wall"
-            assert not app.session.modified
-            await pilot.press("u")
-            assert app.session.params == Params()
-
-    run(scenario)
+    await pilot.press("p")
+    names = [p.name for p in app.screen.presets]  # type: ignore[attr-defined]
+    await pilot.press("home")
+    for _ in range(names.index("Fuzz Wall")):
+        await pilot.press("down")
+    await pilot.press("enter")
+    assert app.session.params == fuzz.params
+    assert app.session.preset_name == "Fuzz Wall"
+    assert not app.session.modified
+    await pilot.press("u")
+    assert app.session.params == Params()
 
 
-def test_save_preset_writes_a_user_file_and_asks_before_overwriting(isolated_ui_dirs: Path) -> None:
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("shift+right", "ctrl+s")
-            assert _screen(app) == "SavePresetDialog"
-            await pilot.press("end", "ctrl+u", *"My Grit", "enter", *"rough", "enter")
-            target = isolated_ui_dirs / "presets" / "my-grit.toml"
-            saved = tomllib.loads(target.read_text())
-            assert saved["name"] == "My Grit" and saved["params"]["Wf"] == 1.5
-            assert not app.session.modified
-            assert app.session.preset_name == "My Grit"
-            await pilot.press("right", "ctrl+s", "enter", "enter")
-            assert _screen(app) == "ConfirmDialog"
-            await pilot.press("n")
-            assert tomllib.loads(target.read_text())["params"]["Wf"] == 1.5
-            await pilot.click("#save")
-            await pilot.press("y")
-            assert tomllib.loads(target.read_text())["params"]["Wf"] == pytest.approx(1.6)
-            assert [p.name for p in presets.list_presets() if not p.factory] == ["My Grit"]
-
-    run(scenario)
+async def test_save_preset_writes_a_user_file_and_asks_before_overwriting(
+    isolated_ui_dirs: Path, app: GrutuiApp, pilot: Pilot
+) -> None:
+    await pilot.press("shift+right", "ctrl+s")
+    assert _screen(app) == "SavePresetDialog"
+    await pilot.press("end", "ctrl+u", *"My Grit", "enter", *"rough", "enter")
+    target = isolated_ui_dirs / "presets" / "my-grit.toml"
+    saved = tomllib.loads(target.read_text())
+    assert saved["name"] == "My Grit" and saved["params"]["Wf"] == 1.5
+    assert not app.session.modified
+    assert app.session.preset_name == "My Grit"
+    await pilot.press("right", "ctrl+s", "enter", "enter")
+    assert _screen(app) == "ConfirmDialog"
+    await pilot.press("n")
+    assert tomllib.loads(target.read_text())["params"]["Wf"] == 1.5
+    await pilot.click("#save")
+    await pilot.press("y")
+    assert tomllib.loads(target.read_text())["params"]["Wf"] == pytest.approx(1.6)
+    assert [p.name for p in presets.list_presets() if not p.factory] == ["My Grit"]
 
 
-def test_factory_presets_are_never_written(isolated_ui_dirs: Path) -> None:
+async def test_factory_presets_are_never_written(isolated_ui_dirs: Path) -> None:
     factory = presets.find("Fuzz Wall")
     assert factory.path is not None
     before = factory.path.read_bytes()
 
-    async def scenario() -> None:
-        app = GrutuiApp(preset=factory, check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("right", "ctrl+s", "enter", "enter")
-            await until(pilot, lambda: _screen(app) == "MainScreen", what="the save")
-            assert factory.path.read_bytes() == before
-            assert (isolated_ui_dirs / "presets" / "fuzz-wall.toml").exists()
-
-    run(scenario)
+    app = GrutuiApp(preset=factory, check_audio=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right", "ctrl+s", "enter", "enter")
+        await until(pilot, lambda: _screen(app) == "MainScreen", what="the save")
+        assert factory.path.read_bytes() == before
+        assert (isolated_ui_dirs / "presets" / "fuzz-wall.toml").exists()
 
 
 # -- quit, help, palette, live ---------------------------------------------------------------
 
 
-def test_quit_asks_only_when_settings_changed() -> None:
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("right", "ctrl+q")
-            assert _screen(app) == "ConfirmDialog"
-            await pilot.press("n")
-            assert _screen(app) == "MainScreen"
-            await pilot.press("left", "ctrl+q")  # back to the saved state: no question
-            await pilot.pause()
-        assert app.return_code == 0
-
-    run(scenario)
+async def test_quit_asks_only_when_settings_changed() -> None:
+    app = GrutuiApp(check_audio=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right", "ctrl+q")
+        assert _screen(app) == "ConfirmDialog"
+        await pilot.press("n")
+        assert _screen(app) == "MainScreen"
+        await pilot.press("left", "ctrl+q")  # back to the saved state: no question
+        await pilot.pause()
+    assert app.return_code == 0
 
 
-def test_quit_prompt_yes_quits() -> None:
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("R", "right", "ctrl+q", "y")
-            await pilot.pause()
-        assert app.return_code == 0
-
-    run(scenario)
+async def test_quit_prompt_yes_quits() -> None:
+    app = GrutuiApp(check_audio=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("R", "right", "ctrl+q", "y")
+        await pilot.pause()
+    assert app.return_code == 0
 
 
 @pytest.mark.parametrize("key", ["question_mark", "f1"])
-def test_help_lists_every_key_and_parameter(key: str) -> None:
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press(key)
-            assert _screen(app) == "HelpScreen"
-            console = Console(width=200, record=True, file=io.StringIO())
-            for static in app.screen.query(Static):
-                console.print(static.content)
-            text = console.export_text()
-            for binding in app.main.BINDINGS:
-                assert binding.description in text  # type: ignore[union-attr]
-            assert "Feedback weight of the gate" in text and "Oversampling" in text
-            await pilot.press("escape")
-            assert _screen(app) == "MainScreen"
-
-    run(scenario)
+async def test_help_lists_every_key_and_parameter(key: str, app: GrutuiApp, pilot: Pilot) -> None:
+    await pilot.press(key)
+    assert _screen(app) == "HelpScreen"
+    console = Console(width=200, record=True, file=io.StringIO())
+    for static in app.screen.query(Static):
+        console.print(static.content)
+    text = console.export_text()
+    for binding in app.main.BINDINGS:
+        assert binding.description in text  # type: ignore[union-attr]
+    assert "Feedback weight of the gate" in text and "Oversampling" in text
+    await pilot.press("escape")
+    assert _screen(app) == "MainScreen"
 
 
-def test_command_palette_runs_actions_by_name() -> None:
-    async def scenario() -> None:
-        app = GrutuiApp(check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("shift+right", "ctrl+p")
-            await pilot.press(*"Reset all")
-            await pilot.pause(0.5)
-            await pilot.press("enter")
-            await until(pilot, lambda: app.session.params == Params(), what="reset all")
-
-    run(scenario)
+async def test_command_palette_runs_actions_by_name(app: GrutuiApp, pilot: Pilot) -> None:
+    await pilot.press("shift+right", "ctrl+p")
+    await pilot.press(*"Reset all")
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+    await until(pilot, lambda: app.session.params == Params(), what="reset all")
 
 
-def test_live_preset_file_follows_every_change(tmp_path: Path) -> None:
+async def test_live_preset_file_follows_every_change(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
     presets.save("Mine", "live edit", Params(), path=path)
 
-    async def scenario() -> None:
-        app = GrutuiApp(preset=presets.load(path), live=True, check_audio=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("shift+right", "j", "right")
-            await until(
-                pilot,
-                lambda: tomllib.loads(path.read_text())["params"]["Wh"] == 1.05,
-                what="the debounced write",
-            )
-            saved = presets.load(path)
-            assert (saved.name, saved.description, saved.params.Wf) == ("Mine", "live edit", 1.5)
-            assert app.live is not None and app.live.writes <= 2
-            await until(pilot, lambda: not app.session.modified, what="the saved mark")
-
-    run(scenario)
+    app = GrutuiApp(preset=presets.load(path), live=True, check_audio=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("shift+right", "j", "right")
+        await until(
+            pilot,
+            lambda: tomllib.loads(path.read_text())["params"]["Wh"] == 1.05,
+            what="the debounced write",
+        )
+        saved = presets.load(path)
+        assert (saved.name, saved.description, saved.params.Wf) == ("Mine", "live edit", 1.5)
+        assert app.live is not None and app.live.writes <= 2
+        await until(pilot, lambda: not app.session.modified, what="the saved mark")

@@ -6,10 +6,13 @@ folder is a temporary one (so paths shown are relative) and input cursors do not
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from grutui import presets
 from grutui.ui.app import GrutuiApp
+from grutui.ui.views.deck import VIEWS
 from tests.ui.helpers import views_current
 
 
@@ -37,6 +40,22 @@ def test_main_screen_120x40(snap_compare) -> None:  # type: ignore[no-untyped-de
         await _settle(pilot)
 
     assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("view", [view.NAME for view in VIEWS[1:]])
+def test_view(snap_compare, view: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """Each view after the first (the main screen tests show it), on the Fuzz Wall preset."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, GrutuiApp)
+        app.session.load(presets.find("Fuzz Wall"))
+        app.main.apply()
+        await pilot.press(*["v"] * [v.NAME for v in VIEWS].index(view))
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run_before)
 
 
 def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]

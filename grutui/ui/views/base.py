@@ -1,6 +1,10 @@
-"""The transfer-curve view: paints plot lines built by the analysis thread."""
+"""What every view is: a widget that paints lines drawn by the analysis thread."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -8,18 +12,43 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from grutui.ui.plots import to_strips
+from grutui.ui.views.canvas import to_strips
+from grutui.ui.views.worker import Drawer
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What a view's title says besides its name: the settings the deck draws it with."""
+
+    level_dbfs: float  # the analytic views' test sine
+    level_follows: bool  # True while the level is the loaded sound's peak (no +/- pressed)
 
 
 class PlotView(Widget):
-    """Shows ready-made lines (Textual's line API: no conversion on the UI thread).
+    """One view: shows ready-made lines (Textual's line API: no conversion on the UI thread).
 
+    A subclass names itself (``NAME``, the key in requests), says what its title starts with
+    (``TITLE``) and gives the factory of the ``Drawer`` that draws it in the analysis thread.
     Records which result was painted, for the latency benchmark and the tests.
     """
 
     DEFAULT_CSS = """
     PlotView { width: 1fr; height: 1fr; }
     """
+
+    NAME: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    CHEAP: ClassVar[bool] = True  # drawn in milliseconds: drawn ahead, no "computing" notice
+    KEYS: ClassVar[str] = ""  # the keys that change it besides the parameters, for its subtitle
+    ANALYTIC: ClassVar[bool] = False  # draws the test sine at the level +/- sets
+    drawer: ClassVar[Callable[[], Drawer]]
+
+    def heading(self, state: ViewState) -> str:
+        """The title for ``state`` (the drawing's caption is added after it)."""
+        if self.ANALYTIC:
+            follows = " (peak)" if state.level_follows else ""
+            return f"{self.TITLE} · in {state.level_dbfs:+.1f} dBFS{follows}"
+        return self.TITLE
 
     def __init__(self, *, id: str | None = None, placeholder: str = "computing…") -> None:
         super().__init__(id=id)
@@ -77,7 +106,3 @@ class PlotView(Widget):
             styled = line.apply_style(style).adjust_cell_length(width, style)
             self._styled[y] = styled
         return styled
-
-
-class CurveView(PlotView):
-    """Output against input over one steady-state period; the dry diagonal in grey."""

@@ -1,0 +1,237 @@
+"""The views on the right of the main screen, and everything that keeps them current.
+
+``ViewDeck`` owns the views (one shown at a time, cycled with ``cycle``), the analysis thread
+that draws them and the settings they are drawn with (the test level, the loaded sound). The
+screen tells it what changed (``show_params``, ``show_source``, ``select``); it asks the thread
+for the shown view and paints what comes back, posting ``Drawn`` when a request is on screen
+and ``Ready`` once, when the first drawing arrives (the DSP kernels have loaded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher
+
+from grutui.errors import GrutuiError
+from grutui.params import SPEC_BY_NAME, Params
+from grutui.ui.source import Source
+from grutui.ui.textual_internals import paint_now
+from grutui.ui.views.base import PlotView, ViewState
+from grutui.ui.views.curve import CurveView
+from grutui.ui.views.harmonics import HarmonicView
+from grutui.ui.views.worker import AnalysisThread, ViewFailed, ViewReady, ViewRequest
+
+VIEWS: tuple[type[PlotView], ...] = (CurveView, HarmonicView)
+MIN_REPAINT_S = 1 / 60  # views painted at once at most this often; faster ones wait a tick
+LEVEL_MIN_DBFS, LEVEL_MAX_DBFS = -60.0, 24.0  # the analytic views' test level
+
+
+class ViewDeck(Widget):
+    """One view at a time; ``v`` / ``V`` (through the screen) cycle them."""
+
+    DEFAULT_CSS = """
+    ViewDeck { height: 1fr; width: 1fr; }
+    ViewDeck > ContentSwitcher { height: 1fr; }
+    """
+
+    class Drawn(Message):
+        """Request ``seq`` is on screen (painted at once when ``painted_now``)."""
+
+        def __init__(self, seq: int, painted_now: bool) -> None:
+            super().__init__()
+            self.seq = seq
+            self.painted_now = painted_now
+
+    class Ready(Message):
+        """The first drawing has arrived: the DSP kernels have loaded."""
+
+    def __init__(self, params: Params, source: Source, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.params = params
+        self.selected = ""  # the parameter whose neighbouring values are drawn ahead
+        self.source = source
+        self._source_id = 1
+        self._index = 0
+        self.level_offset_db = 0.0  # what +/- added to the level the sound suggests
+        self.analysis: AnalysisThread | None = None
+        self.ready = False
+        self._shown: ViewRequest | None = None  # the newest request on screen, once current
+        self._painted_at = 0.0  # monotonic time of the last at-once paint
+        self._captions: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with ContentSwitcher(initial=VIEWS[0].NAME):
+            for view in VIEWS:
+                yield view(id=view.NAME)
+
+    def on_mount(self) -> None:
+        self._views = {view.NAME: view for view in self.query(PlotView)}
+        self.analysis = AnalysisThread(self, {view.NAME: view.drawer for view in VIEWS})
+        # After the first paint: loading the kernels in the thread holds the GIL for most of a
+        # second, and the screen should appear first.
+        self.call_after_refresh(self.analysis.start)
+        self.refresh_titles()
+
+    def on_unmount(self) -> None:
+        if self.analysis is not None:
+            self.analysis.stop()
+
+    def on_resize(self) -> None:
+        # A view with no room is not asked for at all (it is when it has room again), so a
+        # tiny terminal costs nothing.
+        self.request()
+
+    # -- what is shown ---------------------------------------------------------------------
+
+    @property
+    def view(self) -> PlotView:
+        """The view shown."""
+        return self._views[VIEWS[self._index].NAME]
+
+    @property
+    def _suggested_dbfs(self) -> float:
+        """The level the sound suggests: its peak (0 dBFS while unknown or silent)."""
+        peak = self.source.peak_dbfs
+        return round(peak, 1) if peak is not None and math.isfinite(peak) else 0.0
+
+    @property
+    def level_dbfs(self) -> float:
+        """The analytic views' test level: the sound's peak plus what +/- added."""
+        level = self._suggested_dbfs + self.level_offset_db
+        return min(max(level, LEVEL_MIN_DBFS), LEVEL_MAX_DBFS)
+
+    def state(self) -> ViewState:
+        return ViewState(self.level_dbfs, self.level_offset_db == 0.0)
+
+    def refresh_titles(self) -> None:
+        state = self.state()
+        for name, view in self._views.items():
+            caption = self._captions.get(name, "")
+            title = view.heading(state) + (f" · {caption}" if caption else "")
+            if view.border_title != title:
+                view.border_title = title
+            after = VIEWS[(VIEWS.index(type(view)) + 1) % len(VIEWS)]
+            view.border_subtitle = " · ".join(filter(None, (view.KEYS, f"v: {after.TITLE}")))
+
+    def cycle(self, delta: int) -> None:
+        """Show the next (``delta`` 1) or previous (-1) view."""
+        self._index = (self._index + delta) % len(VIEWS)
+        self.query_one(ContentSwitcher).current = VIEWS[self._index].NAME
+        self.request()
+
+    def change_level(self, delta_db: float) -> None:
+        """Move the analytic views' test level by ``delta_db`` within its range."""
+        level = min(max(self.level_dbfs + delta_db, LEVEL_MIN_DBFS), LEVEL_MAX_DBFS)
+        self.level_offset_db = level - self._suggested_dbfs
+        self.refresh_titles()
+        self.request()
+
+    # -- what changed ----------------------------------------------------------------------
+
+    def show_params(self, params: Params) -> int:
+        """Draw the shown view for ``params``; returns the request number (0: not drawn)."""
+        self.params = params
+        return self.request()
+
+    def show_source(self, source: Source) -> None:
+        self.source = source
+        self._source_id += 1
+        self.refresh_titles()
+        self.request()
+
+    def select(self, name: str) -> None:
+        """``name`` is the selected parameter: draw its neighbouring values ahead."""
+        self.selected = name
+        self.prefetch_next()
+
+    # -- requests and results --------------------------------------------------------------
+
+    def size_of(self, view: PlotView) -> tuple[int, int]:
+        """``view``'s size in cells inside its border: known before it is first laid out
+        (every view fills the deck), so a view is asked for as soon as it is chosen."""
+        gutter = view.styles.gutter
+        return self.size.width - gutter.width, self.size.height - gutter.height
+
+    def request(self) -> int:
+        """Ask the thread for the shown view at its size; 0 if it has no room or no thread."""
+        view = self.view
+        width, height = self.size_of(view)
+        if self.analysis is None or width <= 0 or height <= 0:
+            return 0
+        return self.analysis.request(self._request_for(view, self.params))
+
+    def _request_for(self, view: PlotView, params: Params) -> ViewRequest:
+        return ViewRequest(
+            view.NAME,
+            params,
+            self.size_of(view),
+            level_dbfs=self.level_dbfs,
+            source_id=self._source_id,
+            source=self.source,
+        )
+
+    def on_view_ready(self, message: ViewReady) -> None:
+        request = message.request
+        view = self._views[request.view]
+        if message.seq < view.shown_seq:
+            return  # older than what is shown
+        view.show(message.drawing.lines, message.seq)
+        if message.drawing.caption != self._captions.get(request.view, ""):
+            self._captions[request.view] = message.drawing.caption
+            self.refresh_titles()
+        # At once, but never more than 60 times a second: a slider dragged with the mouse can
+        # bring a result every 3 ms, more than a terminal (or an SSH link) needs to show.
+        now = time.monotonic()
+        at_once = now - self._painted_at >= MIN_REPAINT_S
+        if at_once:
+            self._painted_at = now
+            paint_now(self.screen, [view])
+        self._drawn(message.seq, at_once)
+        if view is not self.view:
+            return
+        if request.size != self.size_of(view):
+            self.request()  # resized while it was drawing
+        elif self.analysis is not None and message.seq == self.analysis.latest:
+            self._shown = request
+            self.prefetch_next()
+
+    def on_view_failed(self, message: ViewFailed) -> None:
+        self._drawn(message.seq, False)
+        self.app.notify(message.text, severity="error", title="Analysis", markup=False)
+
+    def _drawn(self, seq: int, painted_now: bool) -> None:
+        self.post_message(self.Drawn(seq, painted_now))
+        if not self.ready:
+            self.ready = True
+            self.post_message(self.Ready())
+
+    def prefetch_next(self) -> None:
+        """Have the thread draw, while idle, what the next key is likely to ask for: the
+        selected parameter one step either way (a held key repeats it; a comparison goes back
+        and forth). Only for the cheap views; the others are drawn when asked."""
+        shown, params = self._shown, self.params
+        if (
+            self.analysis is None
+            or shown is None
+            or shown.params != params
+            or shown.view != self.view.NAME
+            or not self.view.CHEAP
+            or self.selected not in SPEC_BY_NAME
+        ):
+            return
+        spec = SPEC_BY_NAME[self.selected]
+        current = getattr(params, spec.name)
+        requests = []
+        for steps in (1, -1):
+            value = spec.clamp_step(current, steps)
+            if value != current:
+                with contextlib.suppress(GrutuiError):
+                    requests.append(replace(shown, params=params.replace(**{spec.name: value})))
+        self.analysis.prefetch(requests)
