@@ -10,21 +10,53 @@ from pathlib import Path
 from typing import Any
 
 from grutui.audio.backend import AudioError
+from grutui.commands.common import add_params_args, number, params_from_args
 from grutui.errors import GrutuiError
+from grutui.limits import BLOCKSIZE_RANGE, DURATION_MAX_S
 from grutui.params import Params
 
 POLL_S = 0.05
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``args.command`` (devices, play or monitor); returns the exit status."""
-    if args.command == "devices":
-        return _devices(args)
-    if args.command == "play":
-        return _play(args)
-    if args.command == "monitor":
-        return _monitor(args)
-    raise GrutuiError(f"unknown audio command {args.command!r}")
+def register(sub: argparse._SubParsersAction) -> None:
+    """The ``devices``, ``play`` and ``monitor`` parsers (see ``grutui.cli``)."""
+    devices = sub.add_parser("devices", help="list audio devices")
+    devices.add_argument("--json", action="store_true")
+    devices.set_defaults(handler=_devices)
+
+    play = sub.add_parser("play", help="play a file through the chain")
+    play.add_argument("file", metavar="FILE")
+    add_params_args(play)
+    play.add_argument(
+        "--bypass", action="store_true", help="start bypassed (dry, matched loudness)"
+    )
+    play.add_argument("--loop", action="store_true", help="loop the file")
+    play.add_argument(
+        "--watch", action="store_true", help="reload the --preset file when it changes on disk"
+    )
+    play.add_argument("--device", metavar="D", help="output device (name or index)")
+    play.set_defaults(handler=_play)
+
+    monitor = sub.add_parser("monitor", help="run live input through the chain")
+    add_params_args(monitor)
+    monitor.add_argument(
+        "--watch", action="store_true", help="reload the --preset file when it changes on disk"
+    )
+    monitor.add_argument("--input-device", metavar="D", help="input device (name or index)")
+    monitor.add_argument("--output-device", metavar="D", help="output device (name or index)")
+    monitor.add_argument(
+        "--blocksize",
+        type=number(*BLOCKSIZE_RANGE, "frames", integer=True),
+        metavar="N",
+        help=f"frames per block ({BLOCKSIZE_RANGE[0]} to {BLOCKSIZE_RANGE[1]})",
+    )
+    monitor.add_argument(
+        "--duration",
+        type=number(0.0, DURATION_MAX_S, "s", above=True),
+        metavar="SECONDS",
+        help="stop after SECONDS",
+    )
+    monitor.set_defaults(handler=_monitor)
 
 
 def _devices(args: argparse.Namespace) -> int:
@@ -54,8 +86,7 @@ def _devices(args: argparse.Namespace) -> int:
 
 
 def _base_params(args: argparse.Namespace) -> tuple[Params, Path | None]:
-    from grutui import presets
-    from grutui.cli import params_from_args
+    from grutui import preset_store as presets
 
     params = params_from_args(args)
     path = None

@@ -1,4 +1,4 @@
-"""Reading audio files, with one-line errors that name the file.
+"""Audio files: which ones grutui reads and writes, and opening them with one-line errors.
 
 Kept free of the DSP layer: the UI checks ``grutui FILE`` before its screen starts, and loading
 the kernels would make it wait seconds.
@@ -6,47 +6,101 @@ the kernels would make it wait seconds.
 
 from __future__ import annotations
 
+import functools
+import io
 import os
-from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 
-from grutui.errors import GrutuiError
+from grutui.errors import GrutuiError, printable
+from grutui.fileio import InputError, check_input, reason
 
 # Audition holds a file in memory up to this decoded (float32) size and streams it from disk
 # above it: 64 MiB is about 2.9 minutes of 48 kHz stereo (a 16-bit WAV of 32 MiB).
 STREAM_ABOVE_BYTES = 64 * 2**20
+
+# The one table of audio file extensions: extension -> libsndfile major format.
+EXTENSION_FORMATS = {
+    ".wav": "WAV",
+    ".flac": "FLAC",
+    ".aif": "AIFF",
+    ".aiff": "AIFF",
+    ".ogg": "OGG",
+    ".opus": "OGG",
+    ".caf": "CAF",
+    ".w64": "W64",
+    ".rf64": "RF64",
+    ".au": "AU",
+    ".mp3": "MP3",
+}
+_READ_ONLY = {".opus"}  # read (Ogg Opus), not offered for output
+# Subtypes a render may write, and the sample formats it keeps from an input where it can.
+WRITE_SUBTYPES = ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "VORBIS", "MPEG_LAYER_III")
+LINEAR_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 
 
 class AudioFileError(GrutuiError):
     """A file that is missing, unreadable, not audio or empty."""
 
 
+def input_extensions() -> tuple[str, ...]:
+    """Extensions (with the dot) of files worth offering to open: what libsndfile reads."""
+    known = {f".{name.lower()}" for name in sf.available_formats()}
+    return tuple(sorted(known | set(EXTENSION_FORMATS)))
+
+
+@functools.cache
+def output_formats() -> dict[str, list[str]]:
+    """Output extension (with the dot) -> the subtypes grutui writes in that format here."""
+    available = sf.available_formats()
+    table = {}
+    for ext, fmt in EXTENSION_FORMATS.items():
+        if fmt in available and ext not in _READ_ONLY:
+            subtypes = [s for s in WRITE_SUBTYPES if sf.check_format(fmt, s)]
+            if subtypes:
+                table[ext] = subtypes
+    return table
+
+
 def open_input(path: str | os.PathLike[str]) -> sf.SoundFile:
-    """Open ``path`` for reading; an ``AudioFileError`` if it holds no audio to read."""
-    path = Path(path)
-    if not path.exists():
-        raise AudioFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise AudioFileError(f"{path}: is a folder, not an audio file")
+    """Open ``path`` for reading; an ``AudioFileError`` if it holds no audio to read.
+
+    Only a regular file is opened (a FIFO or a device is named for what it is, never read).
+    """
+    try:
+        path = check_input(path, "an audio file")
+    except InputError as exc:
+        raise AudioFileError(str(exc)) from None
+    shown = printable(path)
     try:
         f = sf.SoundFile(path)
     except sf.LibsndfileError as exc:
         why = str(getattr(exc, "error_string", "") or exc).strip().rstrip(".")
-        raise AudioFileError(f"{path}: not an audio file grutui can read ({why})") from None
-    except OSError as exc:
-        raise AudioFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise AudioFileError(
+            f"{shown}: not an audio file grutui can read ({printable(why)})"
+        ) from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise AudioFileError(f"{shown}: cannot read ({reason(exc)})") from None
     if f.frames == 0:
         f.close()
-        raise AudioFileError(f"{path}: empty audio file (no frames)")
+        raise AudioFileError(f"{shown}: empty audio file (no frames)")
     return f
 
 
-def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
-    """The whole file as float32 (frames, channels), C-contiguous, and its rate in Hz."""
-    with open_input(path) as f:
-        return np.ascontiguousarray(f.read(dtype="float32", always_2d=True)), float(f.samplerate)
+def check_writable(fmt: str, subtype: str, channels: int, rate_hz: int) -> str | None:
+    """Why libsndfile would refuse to write ``fmt``/``subtype`` with ``channels`` at ``rate_hz``
+    (e.g. FLAC's 8 channels), or None; tried in memory, so nothing is created."""
+    try:
+        with sf.SoundFile(
+            io.BytesIO(), "w", samplerate=rate_hz, channels=channels, format=fmt, subtype=subtype
+        ):
+            pass
+    except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
+        why = str(getattr(exc, "error_string", "") or exc).strip().rstrip(".")
+        if why.lower().startswith("error :"):
+            why = why[7:].strip()
+        return why[:1].lower() + why[1:]
+    return None
 
 
 def decoded_bytes(frames: int, channels: int) -> int:

@@ -1,315 +1,217 @@
-"""The command line: ``grutui [FILE]``, ``render``, ``analyze``, ``presets``, ``devices``,
-``play`` and ``monitor``.
+"""The command line: ``grutui [FILE]`` opens the workstation; ``render``, ``analyze``,
+``presets``, ``devices``, ``play`` and ``monitor`` are commands (``grutui.commands``).
 
-Errors are one line on stderr and exit status 1 (2 for usage), never a traceback.
+This is the one boundary for user-facing errors: an expected failure is one line on stderr
+naming the thing and what to do, exit status 1 (bad data) or 2 (bad usage), and leaves nothing
+behind; a closed stdout pipe ends quietly; SIGTERM and SIGHUP stop a command as Ctrl-C does.
+Only a bug prints a traceback, with a line asking to report it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import importlib
+import io
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+import threading
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 from grutui import __version__
-from grutui.errors import GrutuiError
-from grutui.params import SPECS, Params, parse_assignment
+from grutui.errors import GrutuiError, UsageError, printable
 
-if TYPE_CHECKING:
-    from grutui.render import Job
-
-
-class UserError(GrutuiError):
-    """An error the user can fix; printed as one line, exit status 1."""
-
-
-COMMANDS = ("render", "analyze", "presets", "devices", "play", "monitor")
-
-
-def _add_params_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", metavar="NAME|PATH", help="start from this preset")
-    parser.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        dest="assignments",
-        help="override one parameter (" + ", ".join(s.name for s in SPECS) + ")",
-    )
+# Each module has ``register(subparsers)``; a new command is one line here.
+COMMAND_MODULES = (
+    "grutui.commands.render",
+    "grutui.commands.analyze",
+    "grutui.commands.presets",
+    "grutui.audio_cli",
+)
+DESCRIPTION = (
+    "A terminal workstation for the gated recurrent distortion. With no command, opens the "
+    "workstation on FILE (audio or a preset .toml) or on a built-in demo sound."
+)
+EXIT_BUG = 70  # sysexits' EX_SOFTWARE: an internal error, not the user's
 
 
-def params_from_args(args: argparse.Namespace) -> Params:
-    """The preset named by ``--preset`` (or the defaults) with every ``--set`` applied."""
-    from grutui import presets
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (exit status 2), raised, not exited."""
 
-    params = presets.find(args.preset).params if args.preset else Params()
-    changes = {}
-    for text in args.assignments:
-        key, value = parse_assignment(text)
-        changes[key] = value
-    if getattr(args, "oversample", None) is not None:
-        changes["oversample"] = args.oversample
-    return params.replace(**changes)
+    commands: list[str]  # the subcommands' names, once registered
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as Ctrl-C does (nothing partial is left)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class StdoutClosed(Exception):  # noqa: N818 - the reader went away, not an error
+    """Standard output is a pipe whose reader has gone (``grutui analyze | head``)."""
+
+
+class StdoutError(GrutuiError):
+    """Standard output cannot be written (a full disk, ``> /dev/full``)."""
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="grutui",
-        description="A terminal workstation for the gated recurrent distortion. "
-        "With no command, opens the workstation on FILE (audio or a preset .toml) "
-        "or on a built-in demo sound.",
+        usage="grutui [FILE | PRESET.toml] [--preset NAME|PATH] [--live]\n"
+        "       grutui COMMAND [OPTIONS]",
+        description=DESCRIPTION,
     )
     parser.add_argument("--version", action="version", version=f"grutui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    render = sub.add_parser("render", help="render audio files through the chain")
-    render.add_argument("inputs", nargs="+", metavar="IN", help="input audio files")
-    target = render.add_mutually_exclusive_group(required=True)
-    target.add_argument("-o", "--output", metavar="OUT", help="output file (one input)")
-    target.add_argument("-d", "--dir", metavar="DIR", help="output folder (any number of inputs)")
-    _add_params_args(render)
-    render.add_argument(
-        "--oversample",
-        type=int,
-        choices=(1, 2, 4, 8),
-        metavar="N",
-        help="oversampling factor: 1, 2, 4 or 8",
-    )
-    render.add_argument(
-        "--subtype",
-        type=str.upper,
-        choices=("PCM_16", "PCM_24", "PCM_32", "FLOAT"),
-        help="sample format of the output (default: the input's)",
-    )
-    render.add_argument(
-        "--normalize",
-        type=float,
-        metavar="DBFS",
-        help="scale the output so its peak is at DBFS (two passes)",
-    )
-    render.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="render N files in parallel processes"
-    )
-    render.add_argument("--force", action="store_true", help="overwrite existing outputs")
-
-    analyze = sub.add_parser("analyze", help="print the transfer curve and harmonics")
-    _add_params_args(analyze)
-    analyze.add_argument("--freq", type=float, default=100.0, metavar="HZ", help="test sine (100)")
-    analyze.add_argument(
-        "--gain", type=float, default=2.0, metavar="AMP", help="amplitude of the test sine (2.0)"
-    )
-    analyze.add_argument(
-        "--rate", type=float, default=44100.0, metavar="HZ", help="sample rate (44100)"
-    )
-    analyze.add_argument("--json", action="store_true", help="one JSON object on stdout")
-
-    presets_cmd = sub.add_parser("presets", help="list or show presets")
-    presets_sub = presets_cmd.add_subparsers(
-        dest="presets_command", metavar="list|show", required=True
-    )
-    listing = presets_sub.add_parser("list", help="list factory and user presets")
-    listing.add_argument("--json", action="store_true")
-    show = presets_sub.add_parser("show", help="show one preset")
-    show.add_argument("name", metavar="NAME")
-    show.add_argument("--json", action="store_true")
-
-    devices = sub.add_parser("devices", help="list audio devices")
-    devices.add_argument("--json", action="store_true")
-
-    play = sub.add_parser("play", help="play a file through the chain")
-    play.add_argument("file", metavar="FILE")
-    _add_params_args(play)
-    play.add_argument(
-        "--bypass", action="store_true", help="start bypassed (dry, matched loudness)"
-    )
-    play.add_argument("--loop", action="store_true", help="loop the file")
-    play.add_argument(
-        "--watch", action="store_true", help="reload the --preset file when it changes on disk"
-    )
-    play.add_argument("--device", metavar="D", help="output device (name or index)")
-
-    monitor = sub.add_parser("monitor", help="run live input through the chain")
-    _add_params_args(monitor)
-    monitor.add_argument(
-        "--watch", action="store_true", help="reload the --preset file when it changes on disk"
-    )
-    monitor.add_argument("--input-device", metavar="D", help="input device (name or index)")
-    monitor.add_argument("--output-device", metavar="D", help="output device (name or index)")
-    monitor.add_argument("--blocksize", type=int, metavar="N", help="frames per block")
-    monitor.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
-
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    parser.commands = list(sub.choices)
     return parser
 
 
-def _cmd_analyze(args: argparse.Namespace) -> int:
-    from grutui.analysis import analyze
-
-    params = params_from_args(args)
-    if args.gain <= 0 or args.rate <= 0:
-        raise UserError("--gain and --rate must be positive")
-    try:
-        result = analyze(params, freq_hz=args.freq, gain=args.gain, rate_hz=args.rate)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    if args.json:
-        print(json.dumps(result.to_dict()))
-        return 0
-    print(f"sine {result.freq_hz:g} Hz, amplitude {result.gain:g}, {result.rate_hz:g} Hz")
-    print("harmonic   dBr      dBFS")
-    for h, (dbr, dbfs) in enumerate(
-        zip(result.harmonics_dbr, result.harmonics_dbfs, strict=True), 1
-    ):
-        print(f"H{h:<8d}{dbr:7.1f}  {dbfs:8.1f}")
-    print(
-        f"THD {result.thd_percent:.2f} %   even/odd {result.even_odd_db:+.1f} dB   "
-        f"DC {round(result.dc, 4) + 0.0:+.4f}"
-    )
-    return 0
-
-
-def _cmd_presets(args: argparse.Namespace) -> int:
-    from grutui import presets
-
-    if args.presets_command == "list":
-        found = presets.list_presets()
-        if args.json:
-            print(
-                json.dumps(
-                    [
-                        {
-                            "name": p.name,
-                            "description": p.description,
-                            "factory": p.factory,
-                            "path": str(p.path),
-                        }
-                        for p in found
-                    ]
-                )
-            )
-        else:
-            width = max((len(p.name) for p in found), default=0)
-            for p in found:
-                origin = "factory" if p.factory else "user"
-                print(f"{p.name:<{width}}  {origin:<7}  {p.description}")
-        return 0
-    preset = presets.find(args.name)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "name": preset.name,
-                    "description": preset.description,
-                    "factory": preset.factory,
-                    "path": str(preset.path),
-                    "params": preset.params.as_dict(),
-                }
-            )
-        )
-    else:
-        print(f"{preset.name} ({'factory' if preset.factory else 'user'}: {preset.path})")
-        if preset.description:
-            print(preset.description)
-        for spec in SPECS:
-            print(f"  {spec.name:<11}{spec.format(getattr(preset.params, spec.name))}")
-    return 0
-
-
-def _cmd_render(args: argparse.Namespace) -> int:
-    from grutui import render
-
-    params = params_from_args(args)
-    jobs = render.plan(args.inputs, output=args.output, folder=args.dir, force=args.force)
-    options = render.RenderOptions(
-        params=params, subtype=args.subtype, normalize_dbfs=args.normalize
-    )
-    render.run_jobs(jobs, options, processes=args.jobs, progress=_progress_printer(jobs))
-    return 0
-
-
-LONG_FILE_S = 10.0  # files longer than this show progress on stderr
-
-
-def _progress_printer(jobs: list[Job]) -> Callable[[Job, float], None]:
-    """A progress callback for the long files among ``jobs``: a live line on a terminal,
-    a line every 10 % otherwise."""
-    import soundfile as sf
-
-    long_files = {job.source for job in jobs if sf.info(str(job.source)).duration > LONG_FILE_S}
-    tty = sys.stderr.isatty()
-    shown: dict[object, int] = {}
-
-    def report(job: Job, fraction: float) -> None:
-        if job.source not in long_files:
-            return
-        percent = int(fraction * 100)
-        step = percent if tty else percent // 10 * 10
-        if shown.get(job.source) == step:
-            return
-        shown[job.source] = step
-        line = f"render {job.source} -> {job.target}: {step:3d} %"
-        if tty:
-            print("\r" + line, end="\n" if percent >= 100 else "", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-    return report
-
-
-def _cmd_audio(args: argparse.Namespace) -> int:
-    from grutui import audio_cli
-
-    return audio_cli.run(args)
-
-
-def _open_workstation(path: str | None, live: bool = False) -> int:
-    from grutui.ui.app import run
-
-    return run(path, live=live)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``grutui`` console script."""
+    """Entry point of the ``grutui`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    opens_workstation = argv[0] not in COMMANDS and not argv[0].startswith("-") if argv else True
-    if opens_workstation or argv[0] == "--live":
-        return _workstation_main(argv)
+    return _guarded(lambda: _dispatch(argv))
+
+
+def _dispatch(argv: list[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    handlers = {
-        "analyze": _cmd_analyze,
-        "presets": _cmd_presets,
-        "render": _cmd_render,
-        "devices": _cmd_audio,
-        "play": _cmd_audio,
-        "monitor": _cmd_audio,
-    }
-    return _guarded(lambda: handlers[args.command](args))
+    commands = parser.commands
+    if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
+        with _checked_stdout(), _stop_signals():
+            args = parser.parse_args(argv)
+            handler: Callable[[argparse.Namespace], int] = args.handler
+            status = int(handler(args) or 0)
+            sys.stdout.flush()
+            return status
+    from grutui.commands import workstation
 
-
-def _workstation_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="grutui", description=build_parser().description)
-    parser.add_argument(
-        "file", nargs="?", metavar="FILE", help="audio file to open, or a preset .toml to edit"
-    )
-    parser.add_argument(
-        "--live", action="store_true", help="with a preset FILE: write every change back to it"
-    )
-    args = parser.parse_args(argv)
-    if args.live and not (args.file and args.file.endswith(".toml")):
-        parser.error("--live needs a preset FILE (.toml)")
-    return _guarded(lambda: _open_workstation(args.file, live=args.live))
+    args = workstation.build_parser(Parser, DESCRIPTION).parse_args(argv)
+    return workstation.run(args, commands)
 
 
 def _guarded(action: Callable[[], int]) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return action()
+        except SystemExit as exc:  # --help and --version
+            return exc.code if isinstance(exc.code, int) else 0
+        except UsageError as exc:
+            _say(str(exc))
+            return 2
+        except GrutuiError as exc:
+            _say(str(exc))
+            return 1
+        except StdoutClosed:
+            return 1  # quietly, as a Unix tool does when its reader has gone
+        except Terminated as exc:
+            _say(f"stopped by {signal.Signals(exc.signum).name}; nothing partial was left")
+            return 128 + exc.signum
+        except KeyboardInterrupt:
+            _say("interrupted")
+            return 130
+        except Exception as exc:  # a bug: the one place a traceback is shown
+            with contextlib.suppress(OSError):
+                traceback.print_exc()
+            _say(
+                f"internal error ({type(exc).__name__}); this is a bug in grutui, please report "
+                "it with the traceback above"
+            )
+            return EXIT_BUG
+
+
+def _say(message: str) -> None:
+    """Each line of ``message`` on stderr as ``grutui: ...``; a closed stderr is ignored."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in message.splitlines() or [""]:
+            print(f"grutui: {printable(line)}", file=sys.stderr, flush=True)
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any
+) -> None:
+    _say(f"warning: {message}")
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise ``Terminated`` in the main thread while a command runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    saved = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        return int(action() or 0)
-    except GrutuiError as exc:
-        print(f"grutui: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("grutui: interrupted", file=sys.stderr)
-        return 130
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+class _Stdout(io.TextIOBase):
+    """``sys.stdout`` whose write failures become ``StdoutClosed`` or a one-line error."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._call(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._call(self._stream.flush)
+
+    def isatty(self) -> bool:
+        return bool(self._stream.isatty())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self._stream, "encoding", "utf-8"))
+
+    def _call(self, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            self._discard()
+            raise StdoutClosed from None
+        except OSError as exc:
+            self._discard()
+            why = (exc.strerror or str(exc)).lower()
+            raise StdoutError(f"cannot write to standard output ({why})") from None
+
+    def _discard(self) -> None:
+        # what is still buffered would fail again when Python flushes stdout at exit
+        with contextlib.suppress(Exception):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+
+@contextlib.contextmanager
+def _checked_stdout() -> Iterator[None]:
+    saved = sys.stdout
+    sys.stdout = _Stdout(saved)
+    try:
+        yield
+    finally:
+        sys.stdout = saved
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ class ParamSpec:
                 return True
             if lowered in ("off", "false", "no", "0"):
                 return False
-            raise ParamError(f"{self.name}: expected on or off, got {text!r}")
+            raise ParamError(f"{self.name}: expected on or off, got {_short(text)}")
         if self.kind == "choice":
             cleaned = text.lower().removesuffix("x")
         else:
@@ -51,21 +51,30 @@ class ParamSpec:
         try:
             value = float(cleaned)
         except ValueError:
-            raise ParamError(f"{self.name}: expected a number, got {text!r}") from None
+            raise ParamError(f"{self.name}: expected a number, got {_short(text)}") from None
         return self.validate(value)
 
     def validate(self, value: Any) -> float | int | bool:
         """Check a value's type and range; return it in the parameter's own type."""
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ParamError(f"{self.name}: expected true or false, got {value!r}")
+                raise ParamError(f"{self.name}: expected true or false, got {_short(value)}")
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParamError(f"{self.name}: expected a number, got {value!r}")
+            raise ParamError(f"{self.name}: expected a number, got {_short(value)}")
+        try:
+            value = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            raise ParamError(
+                f"{self.name}: a {len(str(abs(value)))}-digit number is out of range "
+                f"{self.minimum:g} to {self.maximum:g}"
+            ) from None
         if not math.isfinite(value):
-            raise ParamError(f"{self.name}: {value} is not a finite number")
+            raise ParamError(
+                f"{self.name}: not a finite number in range {self.minimum:g} to {self.maximum:g}"
+            )
         if self.kind == "choice":
-            if float(value) not in self.choices:
+            if value not in self.choices:
                 allowed = ", ".join(f"{c:g}" for c in self.choices)
                 raise ParamError(f"{self.name}: {value:g} is not one of {allowed}")
             return int(value)
@@ -73,7 +82,7 @@ class ParamSpec:
             raise ParamError(
                 f"{self.name}: {value:g} is out of range {self.minimum:g} to {self.maximum:g}"
             )
-        return float(value)
+        return value
 
     def format(self, value: float | int | bool) -> str:
         """The value as a user reads it, with its unit."""
@@ -95,6 +104,13 @@ class ParamSpec:
             return int(self.choices[min(max(position, 0), len(self.choices) - 1)])
         moved = round((float(value) + steps * self.step) / (self.step / 10)) * (self.step / 10)
         return float(min(max(moved, self.minimum), self.maximum))
+
+    @property
+    def default_value(self) -> float | int | bool:
+        """``default`` in the parameter's own type (the ``Params`` field default)."""
+        if self.kind == "bool":
+            return bool(self.default)
+        return int(self.default) if self.kind == "choice" else float(self.default)
 
     def fraction(self, value: float | int | bool) -> float:
         """Position of ``value`` in the range, 0..1 (for a slider's bar)."""
@@ -209,30 +225,56 @@ def spec(name: str) -> ParamSpec:
         return SPEC_BY_NAME[name]
     except KeyError:
         known = ", ".join(SPEC_BY_NAME)
-        raise ParamError(f"unknown parameter {name!r} (known: {known})") from None
+        raise ParamError(f"unknown parameter {_short(name)} (known: {known})") from None
+
+
+def _default(name: str) -> Any:
+    return SPEC_BY_NAME[name].default_value
 
 
 @dataclass(frozen=True)
 class Params:
-    """An immutable snapshot of every parameter; swapping the reference is the update."""
+    """An immutable snapshot of every parameter; swapping the reference is the update.
 
-    Wf: float = 0.5
-    Wh: float = 1.0
-    Uf: float = 0.5
-    Uh: float = 0.5
-    bf: float = 0.0
-    drive_db: float = 0.0
-    output_db: float = 0.0
-    mix: float = 100.0
-    oversample: int = 4
-    dc_block: bool = True
+    Fields are the names of ``SPECS``, with their defaults and ranges (validated on creation, a
+    ``ParamError`` if out of range): the GRU weights ``Wf``, ``Wh``, ``Uf``, ``Uh`` and bias
+    ``bf`` (unitless), ``drive_db`` and ``output_db`` (dB), ``mix`` (percent wet),
+    ``oversample`` (1, 2, 4 or 8) and ``dc_block`` (on/off).
+
+    Examples
+    --------
+    >>> Params(Wh=3.0).replace(mix=50).mix
+    50.0
+    """
+
+    Wf: float = _default("Wf")
+    Wh: float = _default("Wh")
+    Uf: float = _default("Uf")
+    Uh: float = _default("Uh")
+    bf: float = _default("bf")
+    drive_db: float = _default("drive_db")
+    output_db: float = _default("output_db")
+    mix: float = _default("mix")
+    oversample: int = _default("oversample")
+    dc_block: bool = _default("dc_block")
 
     def __post_init__(self) -> None:
         for name in SPEC_BY_NAME:
             object.__setattr__(self, name, SPEC_BY_NAME[name].validate(getattr(self, name)))
 
     def replace(self, **changes: Any) -> Params:
-        """A copy with ``changes`` applied (validated against the table)."""
+        """A copy with ``changes`` applied, each checked against its range.
+
+        Parameters
+        ----------
+        **changes
+            Parameter names and new values, e.g. ``Wh=3.0, mix=50``.
+
+        Raises
+        ------
+        ParamError
+            An unknown name or a value out of range (the message names both).
+        """
         for name in changes:
             spec(name)
         return dataclasses.replace(self, **changes)
@@ -251,13 +293,24 @@ class Params:
         return (base or cls()).replace(**dict(values))
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_assignment(text: str) -> tuple[str, float | int | bool]:
     """Parse one ``KEY=VALUE`` assignment (the CLI's ``--set``)."""
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise ParamError(f"expected KEY=VALUE, got {text!r}")
+        raise ParamError(f"expected KEY=VALUE, got {_short(text)}")
     return key.strip(), spec(key.strip()).parse(value)
 
 
-assert tuple(f.name for f in dataclasses.fields(Params)) == tuple(SPEC_BY_NAME), "table drift"
-assert all(getattr(Params(), s.name) == s.default for s in SPECS), "default drift"
+def _check_fields() -> None:
+    # a real check, not an assert: ``python -O`` would strip that and let the two drift apart
+    fields = tuple(f.name for f in dataclasses.fields(Params))
+    if fields != tuple(SPEC_BY_NAME):
+        raise RuntimeError(f"Params fields {fields} differ from the SPECS table")
+
+
+_check_fields()

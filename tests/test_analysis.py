@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.analysis import aliasing_db, analyze
 from grutui.dsp import Chain
 from grutui.params import Params

@@ -1,14 +1,10 @@
-"""The command-line contract, run as a user runs it: the real ``grutui`` on real files."""
+"""The command-line contract, run as a user runs it: the checkout's ``grutui`` on real files."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,21 +12,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.dsp import Chain
 from grutui.params import Params
-from grutui.render import output_format
-from tests.conftest import write_tone
-
-GRUTUI = shutil.which("grutui") or "grutui"
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([GRUTUI, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from grutui.render_plan import output_format
+from tests.conftest import digest, grutui_command, grutui_env, write_tone
+from tests.conftest import run_grutui as run
 
 
 @pytest.mark.parametrize(
@@ -203,18 +190,10 @@ def test_ctrl_c_during_a_render_leaves_no_file(tmp_path, jobs):
     before = {p.name: digest(p) for p in tmp_path.iterdir()}
     out = tmp_path / "out"
     out.mkdir()
-    command = [
-        GRUTUI,
-        "render",
-        *map(str, sources),
-        "-d",
-        str(out),
-        "--jobs",
-        str(jobs),
-        "--set",
-        "oversample=8",
-    ]
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    command = grutui_command(
+        "render", *map(str, sources), "-d", str(out), "--jobs", str(jobs), "--set", "oversample=8"
+    )
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=grutui_env())
     deadline = time.monotonic() + 60
     while not any(out.iterdir()):  # the first temporary file: rendering has begun
         assert time.monotonic() < deadline and proc.poll() is None
@@ -255,17 +234,10 @@ def test_presets_list_and_show():
     assert run("presets", "show", "Nope").returncode == 1
 
 
-def test_version_from_the_script_and_the_module():
+def test_version():
     from grutui import __version__
 
     assert run("--version").stdout.strip() == f"grutui {__version__}"
-    module = subprocess.run(
-        [sys.executable, "-m", "grutui", "--version"],
-        capture_output=True,
-        text=True,
-        env={**os.environ},
-    )
-    assert module.stdout.strip() == f"grutui {__version__}"
 
 
 def test_devices_exits_0_with_or_without_audio():

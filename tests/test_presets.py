@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.params import Params
+from tests.conftest import run_grutui
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,12 +79,22 @@ def test_a_bad_preset_names_the_file_and_the_key_or_line(tmp_path, text, expecte
     assert str(bad) in message and expected in message and "\n" not in message
 
 
-def test_a_broken_user_preset_is_reported_not_ignored(isolated_user_dirs):
+def test_a_broken_user_preset_is_reported_and_hides_no_other(isolated_user_dirs):
     folder = isolated_user_dirs / "presets"
     folder.mkdir()
     (folder / "broken.toml").write_text("[params\n")
-    with pytest.raises(presets.PresetError, match=r"broken\.toml"):
-        presets.list_presets()
+    found, broken = presets.scan()
+    assert "Odd Harmonics" in {p.name for p in found}
+    assert [e.path for e in broken] == [folder / "broken.toml"]
+    assert "broken.toml" in str(broken[0]) and "line" in str(broken[0])
+    assert presets.find("Odd Harmonics").factory
+    with pytest.raises(presets.PresetError, match=r"broken\.toml.*TOML error"):
+        presets.find("broken")  # asked for by its name: why it does not load
+    listing = run_grutui("presets", "list")
+    assert listing.returncode == 0 and "Odd Harmonics" in listing.stdout
+    assert "broken.toml" in listing.stderr and listing.stderr.count("\n") == 1
+    rendered = run_grutui("analyze", "--preset", "Odd Harmonics", "--json")
+    assert rendered.returncode == 0, rendered.stderr
 
 
 @pytest.mark.slow
@@ -113,13 +124,16 @@ def test_factory_presets_are_found_from_an_installed_wheel(tmp_path):
         check=True,
         capture_output=True,
     )
-    env = {**os.environ, "PYTHONPATH": ""}
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": "", "GRUTUI_CACHE_DIR": str(cache)}
+    env.pop("NUMBA_CACHE_DIR", None)
     out = subprocess.run(
         [
             str(python),
             "-c",
-            "import grutui, grutui.presets as p; print(grutui.__file__);"
-            "print(len([x for x in p.list_presets() if x.factory]))",
+            "import grutui; print(grutui.__file__);"
+            "print(len([x for x in grutui.presets() if x.factory]));"
+            "grutui.analyze()",
         ],
         check=True,
         capture_output=True,
@@ -130,3 +144,5 @@ def test_factory_presets_are_found_from_an_installed_wheel(tmp_path):
     module_file, count = out.stdout.split()
     assert str(venv) in module_file
     assert int(count) == len(list((REPO / "presets").glob("*.toml")))
+    # compiled kernels go to the cache folder, never into the installed package
+    assert list(cache.rglob("*.nbi")) and not list(venv.rglob("*.nbi"))

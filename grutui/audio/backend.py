@@ -122,7 +122,7 @@ def parse_device(text: str | int | None) -> str | int | None:
     if text is None or isinstance(text, int):
         return text
     text = text.strip()
-    return int(text) if text.isdigit() else (text or None)
+    return int(text) if text.isascii() and text.isdecimal() else (text or None)
 
 
 def device_name(device: str | int | None, kind: str) -> str:

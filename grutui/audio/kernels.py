@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba as nb
 import numpy as np
+
+from grutui.jit import njit
 
 _OPTS: Any = {"cache": True, "error_model": "numpy", "boundscheck": False}
 
 
-@nb.njit("int64(float32[:, ::1], int64, int64, boolean, float32[:, ::1])", **_OPTS)
+@njit("int64(float32[:, ::1], int64, int64, boolean, float32[:, ::1])", **_OPTS)
 def read_block(data, pos, n, loop, dst):  # pragma: no cover - compiled
     """Copy ``n`` frames of ``data`` from frame ``pos`` into ``dst``; returns the next position.
 
@@ -40,7 +41,7 @@ def read_block(data, pos, n, loop, dst):  # pragma: no cover - compiled
     return nxt
 
 
-@nb.njit(
+@njit(
     "void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], float64[::1], float64)", **_OPTS
 )
 def bypass_mix(dry, wet, n, out, state, step):  # pragma: no cover - compiled
@@ -64,7 +65,7 @@ def bypass_mix(dry, wet, n, out, state, step):  # pragma: no cover - compiled
             out[i, c] = np.float32(wet[i, c] * w + dry[i, c] * g)
 
 
-@nb.njit("void(float32[:, ::1], int64, float64[::1], int64, float64)", **_OPTS)
+@njit("void(float32[:, ::1], int64, float64[::1], int64, float64)", **_OPTS)
 def peak_hold(x, n, meters, index, release):  # pragma: no cover - compiled
     """``meters[index]`` = max(peak of ``x[:n]`` over all channels, meters[index] * release)."""
     peak = 0.0
@@ -78,7 +79,7 @@ def peak_hold(x, n, meters, index, release):  # pragma: no cover - compiled
     meters[index] = peak if peak > held else held
 
 
-@nb.njit("void(float32[:, ::1], int64, float32[:, ::1])", **_OPTS)
+@njit("void(float32[:, ::1], int64, float32[:, ::1])", **_OPTS)
 def spread_input(x, n, dst):  # pragma: no cover - compiled
     """Copy ``x[:n]`` into ``dst``; a mono input feeds every channel, extra inputs are dropped."""
     cin = x.shape[1]
@@ -88,7 +89,7 @@ def spread_input(x, n, dst):  # pragma: no cover - compiled
             dst[i, c] = x[i, c if c < cin else cin - 1]
 
 
-@nb.njit("void(float32[:, ::1], int64, int64, float32[:, ::1], int64)", **_OPTS)
+@njit("void(float32[:, ::1], int64, int64, float32[:, ::1], int64)", **_OPTS)
 def ring_read(ring, start, n, dst, offset):  # pragma: no cover - compiled
     """Copy ``n`` frames of ``ring`` from counter ``start`` (wrapping at its length) into
     ``dst[offset:offset + n]``."""
@@ -102,7 +103,7 @@ def ring_read(ring, start, n, dst, offset):  # pragma: no cover - compiled
             p = 0
 
 
-@nb.njit("void(float32[:, ::1], int64, int64)", **_OPTS)
+@njit("void(float32[:, ::1], int64, int64)", **_OPTS)
 def fill_zero(dst, start, n):  # pragma: no cover - compiled
     """Silence ``dst[start:start + n]``."""
     channels = dst.shape[1]
@@ -111,9 +112,7 @@ def fill_zero(dst, start, n):  # pragma: no cover - compiled
             dst[i, c] = np.float32(0.0)
 
 
-@nb.njit(
-    "void(float32[:, ::1], int64, float32[:, ::1], int64[::1], int64, float32[:, ::1])", **_OPTS
-)
+@njit("void(float32[:, ::1], int64, float32[:, ::1], int64[::1], int64, float32[:, ::1])", **_OPTS)
 def delay_block(x, n, ring, state, delay, dst):  # pragma: no cover - compiled
     """``dst[:n]`` = ``x[:n]`` delayed by ``delay`` frames (at most ``len(ring) - 1``) through
     ``ring`` (frames, channels); ``state[0]`` is the ring's write index."""
@@ -133,7 +132,7 @@ def delay_block(x, n, ring, state, delay, dst):  # pragma: no cover - compiled
     state[0] = w
 
 
-@nb.njit("void(float32[:, ::1], int64, float64[::1], float64)", **_OPTS)
+@njit("void(float32[:, ::1], int64, float64[::1], float64)", **_OPTS)
 def fade(x, n, state, step):  # pragma: no cover - compiled
     """Multiply ``x[:n]`` by a raised-cosine fade: its phase ``state[0]`` (0 silent .. 1 unity)
     moves towards ``state[1]`` by ``step`` per frame. The cosine shape keeps the fade's own
@@ -152,7 +151,7 @@ def fade(x, n, state, step):  # pragma: no cover - compiled
     state[0] = phase
 
 
-@nb.njit("void(float32[:, ::1], int64, int64, int64, int64, boolean)", **_OPTS)
+@njit("void(float32[:, ::1], int64, int64, int64, int64, boolean)", **_OPTS)
 def loop_fade(x, n, start, frames, fade, wrapped):  # pragma: no cover - compiled
     """Fade ``x[:n]``, file frames ``start``, ``start + 1``, ... of a file of ``frames`` frames
     played in a loop (a frame at or past ``frames`` is one after a wrap), round its loop point:

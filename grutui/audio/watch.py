@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.errors import GrutuiError
 from grutui.params import Params
 

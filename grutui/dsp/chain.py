@@ -47,7 +47,36 @@ class _Stage:
 
 
 class Chain:
-    """The gated recurrent distortion chain for ``channels`` channels at ``rate_hz``."""
+    """The gated recurrent distortion chain for ``channels`` channels at ``rate_hz``.
+
+    The way to put the distortion in one's own real-time code: build it (or ``prepare`` it)
+    for the stream's rate, channel count and largest block, then feed blocks in order.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Sample rate of the stream, Hz.
+    channels : int
+        Channels, each with its own state.
+    max_block : int
+        Most frames per ``process_into`` call (``process`` takes any length).
+    params : Params, optional
+        Starting settings (default ``Params()``); assign ``chain.params`` to change them,
+        smoothed over 5 ms, from any thread.
+
+    Notes
+    -----
+    The output lags the input by ``latency_frames`` (the oversampling filters; the dry path of
+    the mix is delayed to match). ``grutui.process`` returns the output aligned instead.
+    ``reset()`` clears the state between unrelated streams. ``process_into`` with preallocated
+    float32 arrays allocates nothing, so an audio callback may call it.
+
+    Examples
+    --------
+    >>> chain = Chain(48000, 2, max_block=512, params=Params(Wh=3.0))  # doctest: +SKIP
+    >>> for block in stream:  # (frames, 2) float32 blocks  # doctest: +SKIP
+    ...     out = chain.process(block)
+    """
 
     def __init__(
         self,
@@ -124,8 +153,13 @@ class Chain:
         self._configure(params)
 
     @property
+    def latency_frames(self) -> int:
+        """Delay of the wet (and the aligned dry) output behind the input, in frames."""
+        return self._latency
+
+    @property
     def latency_samples(self) -> int:
-        """Delay of the wet (and the aligned dry) output behind the input, in samples."""
+        """The same as ``latency_frames`` (samples per channel)."""
         return self._latency
 
     @property

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import functools
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 
-from grutui.fileio import atomic_path
+from grutui.fileio import atomic_path, cache_dir
 
 PASSBAND_EDGE = 0.44  # of the base rate: 19.4 kHz at 44.1 kHz, 21.1 kHz at 48 kHz
 STOPBAND_DB = 90.0
@@ -22,23 +20,15 @@ MAX_STAGES = 3  # 8x
 DESIGN_VERSION = 2  # bump when design_stage changes, so cached designs are not reused
 
 
-def cache_dir() -> Path:
-    """Where designed filters are kept (``GRUTUI_CACHE_DIR`` or the platform's cache folder)."""
-    root = os.environ.get("GRUTUI_CACHE_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_cache_dir("grutui")
-    return Path(root)
-
-
 @functools.cache
 def stage_taps(stage: int) -> np.ndarray:
     """Prototype low-pass of the 2x stage at ``2**stage`` times the base rate (cached on disk)."""
     path = cache_dir() / f"fir-v{DESIGN_VERSION}-stage{stage}-{PASSBAND_EDGE}-{STOPBAND_DB}.npy"
     try:
-        return np.load(path)
-    except (OSError, ValueError):
+        cached = np.load(path, allow_pickle=False)
+        if _plausible(cached):
+            return cached
+    except Exception:  # empty, truncated or foreign: design it again
         pass
     taps = design_stage(stage)
     try:
@@ -48,6 +38,17 @@ def stage_taps(stage: int) -> np.ndarray:
     except OSError:
         pass  # a read-only cache only costs the design time again
     return taps
+
+
+def _plausible(taps: np.ndarray) -> bool:
+    """A cached design that can be a low-pass of ours: 1-D float64, finite, unity DC gain."""
+    return bool(
+        taps.dtype == np.float64
+        and taps.ndim == 1
+        and len(taps) > 1
+        and np.all(np.isfinite(taps))
+        and abs(taps.sum() - 1.0) < 1e-6
+    )
 
 
 def design_stage(stage: int) -> np.ndarray:

@@ -23,6 +23,8 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
+from grutui.jit import njit
+
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 
 
@@ -243,7 +245,7 @@ def _single(x, c, n, y1, p, t, coef, neg_k, sp_max, moving):  # pragma: no cover
     return p
 
 
-@nb.njit(
+@njit(
     "int64(float32[:, ::1], int64, float64[::1], float64[::1], float64[::1], float64, float64)",
     **_OPTS,
 )
@@ -286,7 +288,7 @@ def gru(x, n, y1, cur, tgt, coef, k):  # pragma: no cover - compiled
     return bad
 
 
-@nb.njit("void(float64[::1], float64[:, ::1])", **_OPTS)
+@njit("void(float64[::1], float64[:, ::1])", **_OPTS)
 def functions(v, out):  # pragma: no cover - compiled
     """The kernel's sigmoid, softplus and tanh of ``v`` into ``out[0..2]`` (to test them).
 

@@ -20,10 +20,10 @@ import threading
 from types import FunctionType, SimpleNamespace
 from typing import Any
 
-import numba as nb
 import numpy as np
 
 from grutui.dsp.gru_kernel import gru as gru  # re-exported: the chain calls kernels.gru
+from grutui.jit import njit
 
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 # The FIR dot products may be reordered (and so vectorised); no-NaN/no-inf flags stay off.
@@ -33,7 +33,7 @@ _FIR_OPTS = {**_OPTS, "fastmath": {"reassoc", "contract", "nsz", "arcp"}}
 DRIVE, OUTPUT, MIX, DC = 0, 1, 2, 3
 
 
-@nb.njit(
+@njit(
     "int64(float32[:, ::1], int64, float32[:, ::1], float32[:, ::1], "
     "float64[::1], float64[::1], float64)",
     **_OPTS,
@@ -58,7 +58,7 @@ def input_stage(x, n, dry, wet, cur, tgt, coef):  # pragma: no cover - compiled
     return bad
 
 
-@nb.njit(
+@njit(
     "void(float32[:, ::1], int64, float32[:, ::1], float32[:, ::1], float32[:, ::1])",
     **_FIR_OPTS,
 )
@@ -119,7 +119,7 @@ def upsample(x, n, work, phases, out):  # pragma: no cover - compiled
             w[j] = w[n + j]
 
 
-@nb.njit(
+@njit(
     "void(float32[:, ::1], int64, int64, float32[:, ::1], float32[::1], float32[:, ::1])",
     **_FIR_OPTS,
 )
@@ -178,7 +178,7 @@ def downsample(x, n_out, factor, work, h_rev, out):  # pragma: no cover - compil
             w[j] = w[n_in + j]
 
 
-@nb.njit("void(float32[:, ::1], float64[:, ::1], float64)", **_OPTS)
+@njit("void(float32[:, ::1], float64[:, ::1], float64)", **_OPTS)
 def dc_settle(wet, state, pole):  # pragma: no cover - compiled
     """Set the DC blocker's state to the periodic steady state for a period ``wet`` (analysis)."""
     period = wet.shape[1]
@@ -193,7 +193,7 @@ def dc_settle(wet, state, pole):  # pragma: no cover - compiled
         state[c, 1] = y / (1.0 - pole**period)
 
 
-@nb.njit(
+@njit(
     "void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], int64, int64[::1],"
     " float64[:, ::1], float64, float64[::1], float64[::1], float64, float32[:, ::1])",
     **_OPTS,
@@ -252,7 +252,7 @@ def gil_holding() -> SimpleNamespace:
                 original = globals()[name]  # (gru from gru_kernel: caches beside it)
                 options = {**original.targetoptions, "nogil": False, "cache": True}
                 options.pop("nopython", None)
-                _gil_holding[name] = nb.njit(list(original.signatures), **options)(
+                _gil_holding[name] = njit(list(original.signatures), **options)(
                     _renamed(original.py_func, f"{name}_gil")
                 )
         return SimpleNamespace(**_gil_holding)

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.errors import GrutuiError
 from grutui.params import Params
 from grutui.ui.audio_control import AudioControl
@@ -287,9 +287,11 @@ def terminal_apart_from_fd2() -> Iterator[None]:
         yield
 
 
-def run(path: str | None, live: bool = False) -> int:
-    """Open the workstation on ``path`` (audio or a preset .toml) or on the demo sound."""
-    source, preset = startup(path)
+def run(path: str | None, live: bool = False, preset: presets.Preset | None = None) -> int:
+    """Open the workstation on ``path`` (audio or a preset .toml) or on the demo sound;
+    ``preset`` (``grutui FILE --preset``) takes the place of a preset file's."""
+    source, from_file = startup(path)
+    preset = preset or from_file
     if live and preset is None:
         raise GrutuiError("--live needs a preset FILE (.toml)")
     with terminal_apart_from_fd2():

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.fileio import atomic_write_text
 from grutui.params import Params
 

@@ -23,7 +23,7 @@ from textual.widgets import Footer
 
 from grutui.errors import GrutuiError
 from grutui.params import SPEC_BY_NAME, Params
-from grutui.presets import Preset
+from grutui.preset_store import Preset
 from grutui.ui.keys import MAIN_KEYS
 from grutui.ui.open_dialog import OpenDialog
 from grutui.ui.param_panel import ParamPanel

@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.params import SPECS, Params
-from grutui.presets import Preset
+from grutui.preset_store import Preset
 
 
 def _summary(params: Params) -> str:

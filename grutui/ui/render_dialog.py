@@ -22,16 +22,12 @@ from grutui.params import SPEC_BY_NAME, Params
 from grutui.ui.confirm import ConfirmDialog
 from grutui.ui.source import Source
 
-_FALLBACK_FORMATS = {".wav": ["PCM_16", "PCM_24", "PCM_32", "FLOAT"], ".flac": ["PCM_16", "PCM_24"]}
-
 
 def formats() -> dict[str, list[str]]:
-    """Output extension (with the dot) -> subtypes, from ``grutui.render``."""
-    try:
-        from grutui.render import FORMATS
-    except ImportError:
-        return _FALLBACK_FORMATS
-    return {"." + ext.lstrip("."): list(subtypes) for ext, subtypes in FORMATS.items()}
+    """Output extension (with the dot) -> subtypes grutui writes."""
+    from grutui.audiofile import output_formats
+
+    return output_formats()
 
 
 def default_output(source: Source) -> Path:
@@ -215,7 +211,7 @@ class RenderDialog(ModalScreen[Path | None]):
                 force=force,
                 progress=self._progress,
                 cancel=cancel,
-            )
+            ).target
             self.app.call_from_thread(self._finished, written, None)
         except render.RenderCancelled:
             self.app.call_from_thread(self._finished, None, None)

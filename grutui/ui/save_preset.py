@@ -11,9 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.params import Params
-from grutui.presets import Preset
+from grutui.preset_store import Preset
 from grutui.ui.confirm import ConfirmDialog
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grutui.params import SPECS, Params
-from grutui.presets import Preset
+from grutui.preset_store import Preset
 from grutui.ui.history import History
 
 SLOTS = ("A", "B")

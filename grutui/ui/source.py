@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from grutui.audiofile import open_input, too_large_to_hold
 
@@ -60,25 +59,9 @@ def peak_dbfs(data: np.ndarray) -> float:
 
 def audio_extensions() -> tuple[str, ...]:
     """Extensions (with the dot) of the files the open dialog lists: what libsndfile reads."""
-    known = {f".{name.lower()}" for name in sf.available_formats()}
-    return tuple(
-        sorted(
-            known
-            | {
-                ".wav",
-                ".flac",
-                ".ogg",
-                ".aif",
-                ".aiff",
-                ".mp3",
-                ".opus",
-                ".caf",
-                ".w64",
-                ".rf64",
-                ".au",
-            }
-        )
-    )
+    from grutui.audiofile import input_extensions
+
+    return input_extensions()
 
 
 def load_source(path: str | Path) -> Source:

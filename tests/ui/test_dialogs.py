@@ -12,7 +12,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.params import Params
 from grutui.ui.app import GrutuiApp
 from grutui.ui.source import load_source

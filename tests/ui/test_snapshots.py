@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.ui.app import GrutuiApp
 from grutui.ui.views.deck import VIEWS
 from tests.ui.helpers import views_current

@@ -1,0 +1,134 @@
+"""grutui from Python: arrays in, arrays out, for notebooks and scripts.
+
+Everything here is re-exported by the ``grutui`` package (``grutui.process`` ...); see the README's
+"From Python" section.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from grutui import preset_store
+from grutui.dsp.aligned import MAX_BLOCK, aligned_blocks
+from grutui.dsp.chain import Chain
+from grutui.params import Params
+from grutui.preset_store import Preset
+
+
+def process(
+    x: np.ndarray,
+    rate_hz: float,
+    params: Params | None = None,
+    *,
+    preset: str | os.PathLike[str] | Preset | None = None,
+    oversample: int | None = None,
+) -> np.ndarray:
+    """Run audio through the chain and return the output aligned with it.
+
+    The same samples ``grutui render`` writes (as FLOAT) for the same input: latency
+    compensated, the input's shape and length.
+
+    Parameters
+    ----------
+    x : array_like
+        Audio, shape (frames,) or (frames, channels), any float dtype, full scale 1.0
+        (converted to float32 as the chain works).
+    rate_hz : float
+        Sample rate of ``x``, Hz.
+    params : Params, optional
+        The settings; default ``Params()``, or the preset's.
+    preset : str, path or Preset, optional
+        A preset by name (as ``grutui presets list`` shows), by the path of a ``.toml`` file,
+        or a ``Preset``; instead of ``params``.
+    oversample : {1, 2, 4, 8}, optional
+        Overrides the settings' oversampling factor.
+
+    Returns
+    -------
+    ndarray
+        float32, the shape of ``x``.
+
+    Raises
+    ------
+    TypeError
+        ``x`` is not a float array.
+    ValueError
+        ``x`` has more than two dimensions or no channel, ``rate_hz`` is not a positive finite
+        number, ``params`` and ``preset`` are both given, or a setting is out of its range.
+    grutui.preset_store.PresetError
+        The preset cannot be found or read.
+
+    Examples
+    --------
+    >>> t = np.arange(48000) / 48000
+    >>> y = process(0.5 * np.sin(2 * np.pi * 220 * t), 48000, Params(Wh=3.0))
+    >>> y.shape, y.dtype
+    ((48000,), dtype('float32'))
+    """
+    data = np.asarray(x)
+    if not np.issubdtype(data.dtype, np.floating):
+        raise TypeError(
+            f"x must be a float array (got {data.dtype}); scale integer samples to -1..1 first"
+        )
+    if data.ndim not in (1, 2) or (data.ndim == 2 and data.shape[1] < 1):
+        raise ValueError(f"x must have shape (frames,) or (frames, channels), got {data.shape}")
+    if not (math.isfinite(rate_hz) and rate_hz > 0):
+        raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
+    settings = _settings(params, preset, oversample)
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    block = np.ascontiguousarray(data.reshape(len(data), channels), dtype=np.float32)
+    chain = Chain(rate_hz, channels, max_block=MAX_BLOCK, params=settings)
+    out = np.concatenate([np.empty((0, channels), np.float32), *aligned_blocks(chain, [block])])
+    return out.reshape(data.shape)
+
+
+def _settings(
+    params: Params | None,
+    preset: str | os.PathLike[str] | Preset | None,
+    oversample: int | None,
+) -> Params:
+    if params is not None and preset is not None:
+        raise ValueError("give params or preset, not both (preset.params.replace(...) combines)")
+    if preset is not None:
+        params = (preset if isinstance(preset, Preset) else load_preset(preset)).params
+    params = params or Params()
+    return params if oversample is None else params.replace(oversample=oversample)
+
+
+def load_preset(name_or_path: str | os.PathLike[str]) -> Preset:
+    """A preset by name (case-insensitive, as ``grutui presets list`` shows) or by the path of a
+    ``.toml`` file.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        ``"Fuzz Wall"``, ``"fuzz-wall"`` or ``"my/sound.toml"``.
+
+    Returns
+    -------
+    Preset
+        ``name``, ``description``, ``params`` (a ``Params``), ``path`` and ``factory``.
+
+    Raises
+    ------
+    grutui.preset_store.PresetError
+        No such preset, or a file that is not a valid preset (the message names the file and
+        the key or line).
+    """
+    if isinstance(name_or_path, os.PathLike):
+        return preset_store.load(name_or_path)
+    return preset_store.find(name_or_path)
+
+
+def presets() -> list[Preset]:
+    """The factory and user presets, by name; a user preset shadows a factory one of the same
+    name. Files that do not load are left out (``grutui.preset_store.scan`` lists them).
+
+    Returns
+    -------
+    list of Preset
+    """
+    return preset_store.list_presets()
