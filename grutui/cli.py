@@ -72,7 +72,7 @@ def build_parser() -> Parser:
         description=DESCRIPTION,
     )
     parser.add_argument("--version", action="version", version=f"grutui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="grutui")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     parser.commands = list(sub.choices)
@@ -176,7 +176,10 @@ class _Stdout(io.TextIOBase):
         self._call(self._stream.flush)
 
     def isatty(self) -> bool:
-        return bool(self._stream.isatty())
+        try:
+            return bool(self._stream.isatty())
+        except ValueError:  # closed (someone kept this wrapper past the command)
+            return False
 
     def fileno(self) -> int:
         return int(self._stream.fileno())

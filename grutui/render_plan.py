@@ -137,7 +137,7 @@ def plan(
         target = Path(output) if output is not None else Path(folder or ".") / source.name
         try:
             job = _check_job(source, target, subtype, force, folder is None)
-        except RenderError as exc:
+        except GrutuiError as exc:  # the input (AudioFileError) or its output (RenderError)
             problems.append(str(exc))
             continue
         key = Path(os.path.abspath(target))
