@@ -164,6 +164,10 @@ def _run_stream(
     duration_s: float | None,
     what: str,
 ) -> int:
+    from grutui.audio import tune_interpreter_for_audio, warm_up
+
+    warm_up()  # the callback's kernels, before the collector freezes what is alive
+    tune_interpreter_for_audio()  # a program that plays: the callback must get the GIL in time
     watcher = None
     status = None
     try:

@@ -1,7 +1,41 @@
 """Live audio: audition (``Player``) and monitoring (``Monitor``) through PortAudio.
 
-Importing this package does not load PortAudio; ``availability()`` says whether audio can work
-and why not. See ``../../shared/DESIGN.md`` for the thread model.
+Importing this package loads neither PortAudio nor numba and changes no process-wide state;
+``availability()`` says whether audio can work and why not, and a program that plays calls
+``tune_interpreter_for_audio()`` once (see ``tuning``).
+
+Thread model
+------------
+Four threads touch a stream; only the caller's may block, and no lock is shared with the
+callback.
+
+``caller``
+    The thread that owns the stream: the CLI's main thread, or the workstation's workers
+    through ``ui.audio_control`` (one at a time). Calls ``start``, ``stop``, ``close``,
+    ``seek``, ``set_params`` (also the preset watcher's thread, ``watch``), the ``loop`` and
+    ``bypass`` setters and ``status()``. Writes the parameter snapshot, the transport's seek
+    frame then serial and its stop request, the mix's bypass target, the source's loop flag.
+``callback``
+    PortAudio's thread runs ``_callback`` once per block: it hands a new parameter snapshot to
+    the chain, reads the source through the transport, runs the chain and the mix, and writes
+    the meters. It allocates nothing (every buffer is made by ``start``), takes no lock, and
+    never raises (an exception ends a stream): errors go to ``meters.error`` for ``status()``.
+    Writes the transport's phase and seen/done serials, the source's read counter and position,
+    the meters' arrays and counters.
+``loudness``
+    The player's ``match.LoudnessMatch`` thread: renders excerpts of the file through a chain
+    of its own for the newest parameters and writes the mix's gain target (a float).
+``reader``
+    A streamed file's thread (``sources.StreamedFile``): fills a ring from the disk and writes
+    its write counter, end-of-file boundary and jump acknowledgement.
+
+How values cross without locks: each attribute has one writer. A value is published by one
+assignment, which is atomic under the GIL: an immutable ``Params`` snapshot is swapped by
+reference; a float or int is replaced whole. Where a reader needs two values to agree (a seek's
+frame and serial, a ring's data and counter), the writer writes the data first and the counter
+last, and the reader reads the counter first: the data it then reads is at least as new.
+Numbers the callback keeps in numpy arrays (meters, fades, the mix's ramps) are written only by
+the callback; other threads read them, one block stale at worst.
 """
 
 from __future__ import annotations
@@ -9,8 +43,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from grutui.audio.backend import AudioError, Availability, availability
-from grutui.audio.meters import AudioStatus
 from grutui.audio.quiet import quiet_stderr, stderr_log_path
+from grutui.audio.status import AudioStatus
+from grutui.audio.tuning import tune_interpreter_for_audio
 
 if TYPE_CHECKING:
     from grutui.audio.monitor import Monitor
@@ -25,6 +60,7 @@ __all__ = [
     "availability",
     "quiet_stderr",
     "stderr_log_path",
+    "tune_interpreter_for_audio",
     "warm_up",
 ]
 

@@ -47,6 +47,11 @@ def sounddevice() -> ModuleType:
     return sd
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (PortAudio's can span several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def server_hint() -> str:
     """How a sound server is reached, for messages when no device is found."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")

@@ -1,33 +1,18 @@
-"""Status values the callback fills and the UI reads: peaks, xruns, load, errors.
+"""The meters the callback fills and the UI reads (through ``AudioStatus``): peaks, xruns,
+errors.
 
 The callback writes plain attributes and preallocated arrays only (no locks: a stale meter
-value for one block is harmless); ``AudioStatus`` is the immutable snapshot the UI gets.
+value for one block is harmless).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
+
+from grutui.audio import kernels
 
 IN, OUT = 0, 1
 RELEASE_DB_PER_S = 20.0  # meters fall this fast after a peak, like a PPM
-
-
-@dataclass(frozen=True)
-class AudioStatus:
-    """A snapshot of a stream, safe to read from the UI thread."""
-
-    state: str = "stopped"  # "stopped" | "playing" | "monitoring" | "error"
-    message: str = ""  # why it stopped, or what it is doing
-    peak_in_dbfs: float = -math.inf  # max over channels; -inf when silent
-    peak_out_dbfs: float = -math.inf
-    xruns: int = 0  # blocks the callback was late for (under/overflow flags)
-    underruns: int = 0  # blocks played as silence because a streamed file's reader fell behind
-    cpu_load: float = 0.0  # 0..1, PortAudio's estimate for the stream
-    latency_s: float = 0.0  # output latency (round trip for monitoring), seconds
-    device: str = ""
 
 
 class Meters:
@@ -45,13 +30,13 @@ class Meters:
         self.release = 10.0 ** (-RELEASE_DB_PER_S * block / rate_hz / 20.0)
         self.reset()
 
+    def measure(self, indata: np.ndarray, outdata: np.ndarray, frames: int) -> None:
+        """Meter a block of input and output (callback thread)."""
+        kernels.peak_hold(indata, frames, self.peaks, IN, self.release)
+        kernels.peak_hold(outdata, frames, self.peaks, OUT, self.release)
+
     def reset(self) -> None:
         self.peaks[:] = 0.0
         self.xruns = 0
         self.underruns = 0
         self.error = ""
-
-
-def to_dbfs(level: float) -> float:
-    """A linear peak in dBFS; -inf for silence."""
-    return 20.0 * math.log10(level) if level > 0.0 else -math.inf

@@ -1,44 +1,33 @@
-"""Audition: a file played through the chain on an output stream, held in memory or streamed
-from disk (see ``sources``), with click-free seeks and loop points (the source fades the input
-round the wrap, ``sources.LOOP_FADE_S``) and a bypass at matched loudness."""
+"""Audition: a file played through the chain on an output stream.
+
+The pieces, each with one job: the source (``sources``: the file in memory or streamed from
+disk, with its loop point), the transport (``transport``: seeks and stops with their fades), the
+output stage (``mix``: wet, or the dry file for bypass), the loudness match (``match``: a thread
+that measures how loud the file is dry and wet). ``Player`` puts them behind a PortAudio stream.
+"""
 
 from __future__ import annotations
 
-import math
 import os
-import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from grutui.audio import backend, kernels
+from grutui.audio import backend, transport
 from grutui.audio.backend import AudioError
-from grutui.audio.meters import IN, OUT
+from grutui.audio.match import Loudness, LoudnessMatch
+from grutui.audio.mix import BypassMix
 from grutui.audio.sources import RING_S, MemorySource, StreamedFile
-from grutui.audio.stream import StreamBase, _one_line
+from grutui.audio.stream import StreamBase
+from grutui.audio.transport import SEEK_FADE_S, Transport
 from grutui.audiofile import open_input, too_large_to_hold
-from grutui.dsp import Chain, filters
-from grutui.dsp.loudness import integrated_loudness_lufs
 from grutui.params import Params
 
 PLAY_BLOCK = 256  # frames per callback: 5.3 ms at 48 kHz
 PLAY_LATENCY_S = 0.06  # output buffering: audition needs no low latency, it needs no dropouts
-CROSSFADE_S = 0.010  # bypass switch: long enough not to click, short enough to compare
-SEEK_FADE_S = 0.005  # a seek fades out, jumps, and fades in over this much each
-# The wet loudness is measured (BS.1770) on up to this many excerpts spread over the file, each
-# rendered after a short pre-roll that lets the chain settle; a short file is measured whole.
-MATCH_EXCERPTS = 6
-MATCH_EXCERPT_S = 2.0
-MATCH_PREROLL_S = 0.25
-MATCH_LIMIT_DB = 24.0
 # A streamed file needs at least a few blocks of audio per pass round the loop.
 MIN_STREAMED_FRAMES = 8192
-
-# The callback's seek states.
-_PLAY, _FADE_OUT, _WAIT, _SILENT = 0, 1, 2, 3
-_MAX_LATENCY_FRAMES = sum(filters.stage_latency(s) for s in range(1, filters.MAX_STAGES + 1))
 
 
 class Player(StreamBase):
@@ -72,48 +61,20 @@ class Player(StreamBase):
         if rate_hz <= 0:
             source.close()
             raise AudioError("player needs (frames, channels) audio and a positive rate")
-        self._source = source
+        self.source = source
         self._rate_hz = float(rate_hz)
         self._device_arg = backend.parse_device(device)
         self._block = int(blocksize)
         self._latency_arg = PLAY_LATENCY_S if latency is None else latency
-        channels = source.channels
-        self._in = np.zeros((self._block, channels), np.float32)
-        self._dry = np.zeros((self._block, channels), np.float32)
-        self._wet = np.zeros((self._block, channels), np.float32)
-        # The dry signal for bypass: the input delayed by the chain's latency.
-        self._delay_ring = np.zeros((_MAX_LATENCY_FRAMES + 1, channels), np.float32)
-        self._delay_state = np.zeros(1, np.int64)
-        # [crossfade x, its target, dry gain, its target]: see kernels.bypass_mix
-        self._xfade = np.zeros(4, np.float64)
-        self._xfade_step = 1.0 / max(1.0, CROSSFADE_S * self._rate_hz)
-        # Seek fades, [phase, target] for kernels.fade: the output fades out before a jump, the
-        # input fades in after it (so the reset chain starts from silence, not from a step).
-        self._out_fade = np.array([1.0, 0.0])
-        self._in_fade = np.array([1.0, 1.0])
-        self._fade_step = 1.0 / max(1.0, SEEK_FADE_S * self._rate_hz)
-        # A seek: the UI writes the frame, then the serial; the callback acts when the serial
-        # differs from the one it saw, and marks it done once the jump is made.
-        self._seek_frame = 0
-        self._seek_serial = 0
-        self._seek_seen = 0  # callback
-        self._seek_done = 0  # callback
-        self._phase = _WAIT  # callback: the first block starts at the source's position
-        self._stop_asked = False  # stop(): the callback fades out, then plays silence
-        self._jump_frame = 0  # callback
+        self._in = np.zeros((self._block, source.channels), np.float32)
+        self.transport = Transport(source, self._rate_hz)
+        self._mix = BypassMix(self._rate_hz, source.channels, self._block)
+        self.loudness = LoudnessMatch(source, self._rate_hz, self._matched)
         self._loop = False
-        self._bypass = False
-        self._match_gain = 1.0
-        self._match_for: Params | None = None
-        self._match_dry: list[tuple[int, np.ndarray]] | None = None
-        self._match_wanted = threading.Event()
-        self._match_thread: threading.Thread | None = None
-        self._closed = False
-        self._tail_frames = 0
-        self._preroll_frames = 0
-        self._callback_stop: type[BaseException] = _NeverRaisedError
+        self._tail_frames = 0  # silence played after the end before the stream stops
+        self._preroll_frames = 0  # silence played before the file (callback)
         source.request(0)
-        self._request_match()
+        self.loudness.request(params)
 
     @classmethod
     def from_file(
@@ -145,46 +106,53 @@ class Player(StreamBase):
             return
         sd = backend.sounddevice()
         self._close_stream()  # an ended stream's callback must not run while we set up
-        source = self._source
-        channels = source.channels
-        pending = self._seek_serial != self._seek_done
-        target = self._seek_frame if pending else source.pos
-        if self._ended or target >= source.frames or (source.past_end and not pending):
-            target = 0
-        self._check_rate(sd, channels)
-        self._callback_stop = sd.CallbackStop
-        if self._bypass and self._match_for is not self._params:
-            self._match_gain = self._render_match(self._params)  # heard at once: be right
-        self._xfade[2] = self._xfade[3] = self._match_gain  # no gain ramp at the start
-        self._prepare_chain(self._rate_hz, channels, self._block)
-        self._delay_ring.fill(0.0)
-        self._delay_state[0] = 0
-        self._seek_seen = self._seek_done = self._seek_serial
-        if target != source.pos or source.past_end:
-            source.request(target)
-        self._jump_frame = target
-        self._phase = _WAIT
-        self._stop_asked = False
-        self.meters.prepare(self._rate_hz, self._block)
+        self._check_rate(sd, self.source.channels)
         # Silence before the file and after its end, one output buffer long each: a sound server
         # drops the first fragment of a new stream and PortAudio drops the buffered tail when a
         # stream completes (both measured with PulseAudio); the preroll is skipped by the callback.
         self._latency_s = self._requested_latency_s()
-        pad = int(self._latency_s * self._rate_hz) + self._block
-        self._preroll_frames = pad
-        self._tail_frames = 2 * pad
+        self._arm(sd.CallbackStop, pad_frames=int(self._latency_s * self._rate_hz) + self._block)
         self._open(
             sd.OutputStream,
             f"output device at {self._rate_hz:g} Hz",
             samplerate=self._rate_hz,
             blocksize=self._block,
-            channels=channels,
+            channels=self.source.channels,
             dtype="float32",
             device=self._device_arg,
             latency=self._latency_arg,
         )
         self._device = backend.device_name(self._stream.device, "output")
         self._latency_s = float(self._stream.latency)
+
+    def prepare_offline(self) -> None:
+        """Set up as ``start`` does, without a device and without the silence a device needs
+        around the file, for ``process_block`` (tests, benchmarks)."""
+        self._close_stream()
+        self._arm(_EndOfFileError, pad_frames=0)
+        self._reset_run_state()
+
+    def process_block(self, outdata: np.ndarray) -> bool:
+        """Run the callback's work for one block into ``outdata`` (frames, channels) float32,
+        as PortAudio's thread does, after ``prepare_offline``; False once the file has ended."""
+        try:
+            self._callback(outdata, len(outdata), None, None)
+        except _EndOfFileError:
+            return False
+        return True
+
+    def _arm(self, end_of_file: type[BaseException], pad_frames: int) -> None:
+        """Everything the callback needs, set up while no stream runs."""
+        target = self.transport.start_frame(self._ended)
+        self._callback_stop = end_of_file
+        if self.bypass:  # heard at once: be right
+            self._matched(self._params, self.loudness.measure(self._params))
+        self._mix.prepare()
+        self._prepare_chain(self._rate_hz, self.source.channels, self._block)
+        self.transport.arm(target)
+        self.meters.prepare(self._rate_hz, self._block)
+        self._preroll_frames = pad_frames
+        self._tail_frames = 2 * pad_frames
 
     def _check_rate(self, sd: Any, channels: int) -> None:
         """Refuse a rate the device cannot open: playing at another would change the speed."""
@@ -211,12 +179,12 @@ class Player(StreamBase):
             )
         except Exception as exc:  # the device does not open at all
             raise AudioError(
-                f"cannot open the output device: {_one_line(exc)}; " + backend.server_hint()
+                f"cannot open the output device: {backend.one_line(exc)}; " + backend.server_hint()
             ) from None
         raise AudioError(
             f"the output device cannot play {channels} channels at {self._rate_hz:g} Hz, the "
             f"file's rate (playing at another rate would change its speed; it runs at "
-            f"{info['default_samplerate']:g} Hz): {_one_line(error)}"
+            f"{info['default_samplerate']:g} Hz): {backend.one_line(error)}"
         )
 
     def _requested_latency_s(self) -> float:
@@ -231,11 +199,17 @@ class Player(StreamBase):
     @property
     def streamed(self) -> bool:
         """True when the file is streamed from disk rather than held in memory."""
-        return self._source.streamed
+        return self.source.streamed
+
+    @property
+    def buffering(self) -> bool:
+        """True while the player waits for audio after a start or a seek (a streamed file
+        refilling): the output is silent meanwhile."""
+        return self.transport.refilling
 
     @property
     def channels(self) -> int:
-        return self._source.channels
+        return self.source.channels
 
     @property
     def loop(self) -> bool:
@@ -244,19 +218,16 @@ class Player(StreamBase):
     @loop.setter
     def loop(self, value: bool) -> None:
         self._loop = bool(value)
-        self._source.loop = self._loop
+        self.source.loop = self._loop
 
     @property
     def bypass(self) -> bool:
         """True: the dry file at the wet signal's loudness (crossfaded over ``CROSSFADE_S``)."""
-        return self._bypass
+        return self._mix.bypass
 
     @bypass.setter
     def bypass(self, value: bool) -> None:
-        self._bypass = bool(value)
-        self._xfade[1] = 1.0 if value else 0.0
-        if self._stream is None:  # not playing: no fade needed, start where we will be
-            self._xfade[0] = self._xfade[1]
+        self._mix.set_bypass(value, running=self._stream is not None)
 
     @property
     def rate_hz(self) -> float:
@@ -264,20 +235,17 @@ class Player(StreamBase):
 
     @property
     def duration_s(self) -> float:
-        return self._source.frames / self._rate_hz
+        return self.source.frames / self._rate_hz
 
     @property
     def position_s(self) -> float:
         """Where playback is in the file (the frame read next), seconds."""
-        pending = self._seek_serial != self._seek_done
-        frame = self._seek_frame if pending else self._source.pos
-        return min(max(frame, 0), self._source.frames) / self._rate_hz
+        return self.transport.position_frame / self._rate_hz
 
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` (clamped to the file): while playing, the sound fades out over
         ``SEEK_FADE_S``, the chain is cleared and the new place fades in."""
-        self._seek_frame = round(min(max(seconds, 0.0), self.duration_s) * self._rate_hz)
-        self._seek_serial += 1  # after the frame: the callback reads the serial first
+        self.transport.seek(round(min(max(seconds, 0.0), self.duration_s) * self._rate_hz))
         if self._stream is None:
             self._ended = False
 
@@ -285,9 +253,9 @@ class Player(StreamBase):
         """Fade out over ``SEEK_FADE_S`` and stop (a cut mid-waveform clicks); it can be
         started again from where it stopped."""
         if self._stream is not None and self.playing:
-            self._stop_asked = True
+            self.transport.ask_stop()
             deadline = time.monotonic() + SEEK_FADE_S + 0.2
-            while self._phase != _SILENT and self.playing and time.monotonic() < deadline:
+            while not self.transport.silent and self.playing and time.monotonic() < deadline:
                 time.sleep(0.002)
             # What is still buffered plays out; PulseAudio held more than the reported latency
             # (measured: waiting one latency still cut the faded blocks off).
@@ -296,23 +264,27 @@ class Player(StreamBase):
 
     def set_params(self, params: Params) -> None:
         super().set_params(params)
-        self._request_match()
+        self.loudness.request(params)
 
     @property
     def match_gain_db(self) -> float:
         """Gain applied to the dry signal in bypass so it is as loud as the wet one, dB."""
-        return 20.0 * float(np.log10(max(self._match_gain, 1e-12)))
+        return 20.0 * float(np.log10(max(self._mix.dry_gain, 1e-12)))
 
     def close(self) -> None:
-        self._closed = True
-        self._match_wanted.set()
+        self.loudness.close()
         super().close()
-        self._source.close()
+        self.source.close()
 
     def _state(self) -> tuple[str, str]:
-        if self._source.error:  # the reader of a streamed file failed
-            return "error", self._source.error
+        if self.source.error:  # the reader of a streamed file failed
+            return "error", self.source.error
         return super()._state()
+
+    def _matched(self, params: Params, loudness: Loudness) -> None:
+        """A measurement for ``params`` (loudness thread, or the caller's at start)."""
+        if params is self._params or params == self._params:
+            self._mix.dry_gain = loudness.bypass_gain
 
     # -- the callback (PortAudio's thread) ---------------------------------------------------
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
@@ -329,56 +301,22 @@ class Player(StreamBase):
             params = self._params
             if params is not chain.params:  # type: ignore[union-attr]
                 chain.params = params  # type: ignore[union-attr]
-            source = self._source
-            if self._stop_asked and self._phase != _SILENT:
-                if self._phase == _PLAY:
-                    self._phase = _FADE_OUT
-                    self._out_fade[0] = 1.0
-                elif self._phase == _WAIT:
-                    self._phase = _SILENT
-            if self._phase == _SILENT:  # faded out for stop(): silence until the stream ends
+            read = self.transport.next_block(self._in, frames, self._loop)
+            if read <= transport.UNDERRUN:
+                if read == transport.UNDERRUN:
+                    self.meters.underruns += 1  # the disk reader fell behind: silence, no click
                 outdata.fill(0.0)
                 return
-            if self._seek_serial != self._seek_seen:
-                if self._phase == _PLAY:
-                    self._phase = _FADE_OUT
-                    self._out_fade[0] = 1.0
-                elif self._phase == _WAIT:  # silent already: jump at once
-                    self._post_jump()
-            if self._phase == _WAIT:
-                if not source.ready():  # a streamed file refilling after a jump
-                    outdata.fill(0.0)
-                    return
+            if read == transport.RESTART:  # a new place: nothing of the old one may sound
                 chain.reset()  # type: ignore[union-attr]
-                self._delay_ring.fill(0.0)
-                self._in_fade[0] = 0.0 if self._jump_frame > 0 else 1.0
-                self._seek_done = self._seek_seen
-                self._phase = _PLAY
-            loop = self._loop
-            if not source.read(self._in, frames, loop):
-                self.meters.underruns += 1  # the disk reader fell behind: silence, not a click
-                outdata.fill(0.0)
-                return
-            if self._in_fade[0] < 1.0:
-                kernels.fade(self._in, frames, self._in_fade, self._fade_step)
-            latency = chain.latency_samples  # type: ignore[union-attr]
-            kernels.delay_block(
-                self._in, frames, self._delay_ring, self._delay_state, latency, self._dry
-            )
-            chain.process_into(self._in, self._wet)  # type: ignore[union-attr]
-            self._xfade[3] = self._match_gain
-            kernels.bypass_mix(self._dry, self._wet, frames, outdata, self._xfade, self._xfade_step)
-            if self._phase == _FADE_OUT:
-                kernels.fade(outdata, frames, self._out_fade, self._fade_step)
-                if self._out_fade[0] <= 0.0:
-                    if self._stop_asked:
-                        self._phase = _SILENT
-                    else:
-                        self._post_jump()
-            kernels.peak_hold(self._in, frames, self.meters.peaks, IN, self.meters.release)
-            kernels.peak_hold(outdata, frames, self.meters.peaks, OUT, self.meters.release)
+                self._mix.reset()
+            self._mix.process(chain, self._in, frames, outdata)  # type: ignore[arg-type]
+            self.transport.fade_output(outdata, frames)
+            self.meters.measure(self._in, outdata, frames)
             # The end: once the delayed output has played too, let PortAudio drain and stop.
-            if source.past_end and source.pos >= source.frames + latency + self._tail_frames:
+            source = self.source
+            end = source.frames + chain.latency_samples + self._tail_frames  # type: ignore[union-attr]
+            if source.past_end and source.pos >= end:
                 self._ended = True
                 self._message = "end of file"
                 raise self._callback_stop  # sounddevice's way to end after this block
@@ -386,90 +324,9 @@ class Player(StreamBase):
             raise
         except Exception as exc:
             outdata.fill(0.0)
-            if not self.meters.error:
-                self.meters.error = f"audio callback failed: {type(exc).__name__}: {exc}"
+            self._fail(exc)
             self._ended = True
 
-    def _post_jump(self) -> None:
-        """Ask the source for the newest seek target (callback thread, output silent)."""
-        serial = self._seek_serial
-        frame = self._seek_frame  # after the serial: at least as new
-        self._seek_seen = serial
-        self._jump_frame = frame
-        self._source.request(frame)
-        self._phase = _WAIT
 
-    # -- loudness match (a worker thread: renders excerpts, latest parameters win) -----------
-    def _request_match(self) -> None:
-        self._match_wanted.set()
-        if self._match_thread is None:
-            self._match_thread = threading.Thread(
-                target=self._match_worker, name="grutui-loudness", daemon=True
-            )
-            self._match_thread.start()
-
-    def _match_excerpts(self) -> list[tuple[int, np.ndarray]]:
-        """The dry excerpts as (pre-roll frames, excerpt with its pre-roll in front), read once."""
-        if self._match_dry is None:
-            source = self._source
-            preroll = round(MATCH_PREROLL_S * self._rate_hz)
-            excerpts = []
-            for start, frames in excerpt_spans(source.frames, self._rate_hz):
-                lead = min(start, preroll)
-                excerpts.append((lead, source.excerpt(start - lead, lead + frames)))
-            self._match_dry = excerpts
-        return self._match_dry
-
-    def _render_match(self, params: Params) -> float:
-        chain = Chain(self._rate_hz, self._source.channels, 4096, params)
-        dry_parts, wet_parts = [], []
-        for lead, excerpt in self._match_excerpts():
-            chain.reset()
-            dry_parts.append(excerpt[lead:])
-            wet_parts.append(chain.process(excerpt)[lead:])
-        gain = loudness_match_gain(dry_parts, wet_parts, self._rate_hz)
-        self._match_for = params
-        return gain
-
-    def _match_worker(self) -> None:
-        while True:
-            self._match_wanted.wait()
-            if self._closed:
-                return
-            time.sleep(0.05)  # coalesce a burst of changes (a held key) into one render
-            self._match_wanted.clear()
-            params = self._params
-            if params is self._match_for:
-                continue
-            try:
-                self._match_gain = self._render_match(params)
-            except Exception:
-                self._match_gain = 1.0
-
-
-class _NeverRaisedError(Exception):
-    """Stands for sounddevice.CallbackStop until sounddevice is loaded."""
-
-
-def excerpt_spans(frames: int, rate_hz: float) -> list[tuple[int, int]]:
-    """(start, frames) of the excerpts the loudness match measures: up to ``MATCH_EXCERPTS``
-    of ``MATCH_EXCERPT_S`` centred in equal parts of the file, or the whole of a short file."""
-    length = round(MATCH_EXCERPT_S * rate_hz)
-    if frames <= MATCH_EXCERPTS * length:
-        return [(0, frames)]
-    part = frames / MATCH_EXCERPTS
-    return [(round((k + 0.5) * part) - length // 2, length) for k in range(MATCH_EXCERPTS)]
-
-
-def loudness_match_gain(
-    dry: np.ndarray | Sequence[np.ndarray], wet: np.ndarray | Sequence[np.ndarray], rate_hz: float
-) -> float:
-    """Gain that makes ``dry`` as loud as ``wet`` (BS.1770 integrated loudness; either may be
-    several excerpts), within ±``MATCH_LIMIT_DB``; 1 for a silent ``dry``."""
-    dry_lufs = integrated_loudness_lufs(dry, rate_hz)
-    if not math.isfinite(dry_lufs):
-        return 1.0
-    wet_lufs = integrated_loudness_lufs(wet, rate_hz)
-    gain_db = wet_lufs - dry_lufs if math.isfinite(wet_lufs) else -MATCH_LIMIT_DB
-    gain_db = min(max(gain_db, -MATCH_LIMIT_DB), MATCH_LIMIT_DB)
-    return float(10.0 ** (gain_db / 20.0))
+class _EndOfFileError(Exception):
+    """Ends ``process_block`` as ``sounddevice.CallbackStop`` ends a stream."""

@@ -16,7 +16,8 @@ the file one way:
 
 A ``StreamedFile`` has a reader thread that fills a preallocated ring from the file. The ring's
 counters are plain ints, each written by one side only: ``_r`` by the callback, ``_w``,
-``_boundary`` (where the file ended in the ring) and the acknowledgement of a jump by the reader.
+``_boundary`` (where the file ended in the ring), the acknowledgement of a jump and ``_parked``
+by the reader.
 Each side writes its data before the counter that publishes it, and reads the other side's
 counter before the data it publishes, so no lock is needed (attribute writes are atomic under the
 GIL). The callback never waits, and cannot wake the reader (an event takes a lock): the reader
@@ -133,6 +134,8 @@ class StreamedFile:
         self._ack_serial = 0  # the jump request ``_ack_start`` answers
         self.error = ""
         self._closed = False
+        self._paused = False  # pause(): the reader reads nothing until resume()
+        self._parked = False  # the reader read to the end and waits (no loop, no jump)
         self._thread = threading.Thread(target=self._run, name="grutui-reader", daemon=True)
         self._thread.start()
 
@@ -194,6 +197,35 @@ class StreamedFile:
         return True
 
     # -- any thread ----------------------------------------------------------------------------
+    @property
+    def buffered_frames(self) -> int:
+        """Frames read ahead into the ring and not played yet."""
+        return self._w - self._r
+
+    def wait_filled(self, timeout_s: float) -> bool:
+        """Wait until the reader has read as far ahead as it can (the ring is full, or the file
+        is read to its end); False if not within ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while not self._filled():
+            if time.monotonic() > deadline or self.error:
+                return False
+            time.sleep(POLL_S)
+        return True
+
+    def _filled(self) -> bool:
+        if self._cap - self.buffered_frames < self._chunk:
+            return True
+        return self._parked and self._ack_serial == self._req_serial
+
+    def pause(self) -> None:
+        """Stop reading ahead (as a stalled disk would): the callback plays what the ring
+        holds, then silence counted as underruns, until ``resume``."""
+        self._paused = True
+
+    def resume(self) -> None:
+        """Read ahead again after ``pause``."""
+        self._paused = False
+
     def excerpt(self, start: int, frames: int) -> np.ndarray:
         """``frames`` frames from ``start``, read through a handle of its own."""
         with open_input(self.path) as f:
@@ -213,6 +245,9 @@ class StreamedFile:
         marked = False  # ... and that end is marked in the ring
         try:
             while not self._closed:
+                if self._paused:
+                    time.sleep(POLL_S)
+                    continue
                 serial = self._req_serial
                 if serial != self._ack_serial:  # a jump: new audio starts at the write counter
                     frame = self._req_frame
@@ -221,6 +256,7 @@ class StreamedFile:
                     at_eof = marked = False
                     self._ack_start = self._w
                     self._ack_serial = serial  # last: the callback reads it first
+                    self._parked = False
                     continue
                 if at_eof:
                     if not marked:
@@ -231,8 +267,10 @@ class StreamedFile:
                         self._boundary = self._w
                         marked = True
                     if not self.loop:
+                        self._parked = True
                         time.sleep(POLL_S)  # until a jump, or looping is switched on
                         continue
+                    self._parked = False
                     self._file.seek(0)
                     at_eof = marked = False
                     continue

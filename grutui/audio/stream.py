@@ -1,28 +1,21 @@
 """What the player and the monitor share: opening a PortAudio stream, the status, a lost device.
 
-Thread model: the PortAudio thread runs ``_callback`` (no locks, no allocation, never raises);
-every other method runs on the caller's thread. Values cross by plain attribute assignment,
-which is atomic under the GIL.
+The thread model (who touches what) is written down in ``grutui.audio``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import math
-import sys
 import time
 from typing import Any
 
 from grutui.audio import backend
 from grutui.audio.backend import AudioError
-from grutui.audio.meters import IN, OUT, AudioStatus, Meters, to_dbfs
+from grutui.audio.meters import IN, OUT, Meters
+from grutui.audio.status import AudioStatus, to_dbfs
 from grutui.dsp import Chain
 from grutui.params import Params
 
-# A Python callback needs the GIL. At the default 5 ms switch interval a UI thread building a
-# plot in pure Python holds it past a 2.7 ms block; at 1 ms the callback gets it in time.
-SWITCH_INTERVAL_S = 0.001
 # No callback for this long while running: report the device as lost (until audio resumes:
 # ALSA's pulse plugin can pause a stream ~1.5 s while it recovers from a dropout).
 LOST_AFTER_S = 3.0
@@ -31,22 +24,6 @@ LOST_AFTER_S = 3.0
 START_GRACE_S = 5.0
 INACTIVE_AFTER_S = 0.3
 XRUN_GRACE_BLOCKS = 4  # flags at stream start (buffers priming) are not dropouts
-
-
-def prepare_interpreter() -> None:
-    """Keep the rest of the process from holding the GIL against the audio callback.
-
-    - A 1 ms switch interval: a UI thread building a plot in pure Python hands the GIL over
-      within 1 ms instead of 5 ms.
-    - ``gc.freeze()``: a full (generation 2) collection walks every object numba, scipy and
-      numpy created, holding the GIL for ~120 ms (measured: the cause of every dropout in the
-      60 s monitoring test under a plotting UI; after freezing, ~1 ms). Objects alive now are
-      moved out of the collector's sight; they are the long-lived modules and caches anyway.
-    """
-    if sys.getswitchinterval() > SWITCH_INTERVAL_S:
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
-    gc.collect()
-    gc.freeze()
 
 
 class StreamBase:
@@ -126,6 +103,11 @@ class StreamBase:
         return self._running_state, self._message
 
     @property
+    def blocksize(self) -> int:
+        """Frames per callback."""
+        return self._block
+
+    @property
     def blocks(self) -> int:
         """Callbacks run since the last start (blocks processed)."""
         return self._callbacks
@@ -184,14 +166,8 @@ class StreamBase:
     def _open(self, factory: Any, description: str, **kwargs: Any) -> None:
         """Open and start a stream made by ``factory(**kwargs)``; errors become AudioError."""
         sd = backend.sounddevice()
-        prepare_interpreter()
         self._close_stream()
-        self.meters.reset()
-        self._message = ""
-        self._stopping = False
-        self._ended = False
-        self._callbacks = 0
-        self._last_callback_s = self._started_s = time.monotonic()
+        self._reset_run_state()
         stream = None
         for attempt in (1, 2):
             try:
@@ -212,10 +188,19 @@ class StreamBase:
                         continue
                     except Exception:
                         pass
-                raise AudioError(f"cannot open {description}: {_one_line(exc)}") from None
+                raise AudioError(f"cannot open {description}: {backend.one_line(exc)}") from None
             except ValueError as exc:  # sounddevice: no such device name / bad settings
-                raise AudioError(f"cannot open {description}: {_one_line(exc)}") from None
+                raise AudioError(f"cannot open {description}: {backend.one_line(exc)}") from None
         self._stream = stream
+
+    def _reset_run_state(self) -> None:
+        """Counters, meters and flags as a new stream starts them."""
+        self.meters.reset()
+        self._message = ""
+        self._stopping = False
+        self._ended = False
+        self._callbacks = 0
+        self._last_callback_s = self._started_s = time.monotonic()
 
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
@@ -251,14 +236,10 @@ class StreamBase:
         ):
             self.meters.xruns += 1
 
+    def _fail(self, exc: Exception) -> None:
+        """Report an exception the callback caught (the first one; callback thread)."""
+        if not self.meters.error:
+            self.meters.error = f"audio callback failed: {type(exc).__name__}: {exc}"
+
     def _callback(self, *args: Any) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
-
-
-def dbfs_or_inf(value: float) -> float:
-    return value if math.isfinite(value) else -math.inf

@@ -125,9 +125,9 @@ class GrutuiApp(App[int]):
         # The kernels have loaded (imported here, not at start-up, for that reason): freeze
         # what lives as long as the app out of the collector's sight. A full collection of it
         # held the GIL for 50-150 ms: the views' worst latencies.
-        from grutui.audio.stream import prepare_interpreter
+        from grutui.audio import tune_interpreter_for_audio
 
-        prepare_interpreter()
+        tune_interpreter_for_audio()
 
     # -- audio -----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Helpers of the audio tests: the private PulseAudio server, recording and comparing.
+"""Helpers of the audio tests: the private PulseAudio server, recording and comparing, and
+driving a player through its callback without a device.
 
 The server runs in its own runtime folder (XDG_RUNTIME_DIR in tmp) with two null sinks at
 48 kHz float32: ``out`` (the default sink: what grutui plays) and ``feed`` (its monitor is the
@@ -13,11 +14,16 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from grutui.audio import Player
 
 RATE_HZ = 48000
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
@@ -266,3 +272,47 @@ def private_server(folder: Path) -> Iterator[PulseServer]:
             else:
                 os.environ[key] = value
         backend.availability(refresh=True)  # forget the server for whatever runs next
+
+
+# -- driving a player or monitor without a device --------------------------------------------
+def play_blocks(
+    player: Player,
+    blocks: int,
+    each: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """``player.process_block`` called ``blocks`` times as a device would, after
+    ``prepare_offline``; the output, joined (shorter if the file ends). A block played as
+    silence because a streamed file's reader had not caught up (a refill after a seek, or an
+    underrun, which is then not counted) is played again once it has: a test's machine may be
+    slower than a device's pace, never faster."""
+    out = np.zeros((player.blocksize, player.channels), np.float32)
+    played = []
+    for i in range(blocks):
+        if each is not None:
+            each(i)
+        deadline = time.monotonic() + 5.0
+        while True:
+            underruns, waiting = player.meters.underruns, player.buffering
+            if not player.process_block(out):
+                played.append(out.copy())
+                return np.concatenate(played)
+            if player.meters.underruns == underruns and not (waiting and player.buffering):
+                break
+            player.meters.underruns = underruns
+            assert time.monotonic() < deadline, "the reader never caught up"
+            time.sleep(0.002)
+        played.append(out.copy())
+    return np.concatenate(played)
+
+
+def allocated_bytes(run: Callable[[], object]) -> tuple[int, int]:
+    """Bytes allocated by every thread while ``run()`` runs: (at the peak, still held after)."""
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        run()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base, current - base

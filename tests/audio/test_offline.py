@@ -8,14 +8,14 @@ import subprocess
 import sys
 import threading
 import time
-import tracemalloc
 
 import numpy as np
 import pytest
+from audio_helpers import allocated_bytes
 
 from grutui.audio import AudioError, Availability, availability, quiet_stderr
-from grutui.audio.player import Player, loudness_match_gain
-from grutui.audio.stream import StreamBase
+from grutui.audio.match import loudness_match_gain
+from grutui.audio.player import Player
 from grutui.audio.watch import PresetWatcher
 from grutui.dsp import Chain
 from grutui.params import Params
@@ -41,48 +41,36 @@ def test_availability_never_raises_and_is_cached() -> None:
     assert time.perf_counter() - t0 < 0.001
 
 
-class _Flags:
-    """The status flags PortAudio hands the callback (no dropout)."""
-
-    output_underflow = input_overflow = input_underflow = output_overflow = False
-
-    def __bool__(self) -> bool:
-        return False
-
-
 def test_player_callback_allocates_no_arrays_and_never_raises() -> None:
     rate_hz, block = 48000, 128
     data = (np.random.default_rng(1).normal(0, 0.3, (rate_hz, 2))).astype(np.float32)
     player = Player(data, rate_hz, Params(oversample=4), blocksize=block)
     player.loop = True
-    player._prepare_chain(rate_hz, 2, block)
-    player.meters.prepare(rate_hz, block)
+    player.prepare_offline()
     out = np.zeros((block, 2), np.float32)
-    flags = _Flags()
     for _ in range(50):  # warm up: first calls may fill caches
-        player._callback(out, block, None, flags)
-    # tracemalloc sees every thread: let the loudness worker (renders in the background) finish.
-    deadline = time.monotonic() + 30
-    while player._match_for is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.2)
+        player.process_block(out)
     # Same oversampling factor: a new factor changes the chain's latency, and the chain then
     # reallocates its small dry-delay ring (an engine matter, reported).
     params = [Params(Wh=1.0 + i / 10, drive_db=float(i), oversample=4) for i in range(10)]
-    tracemalloc.start()
-    base, _ = tracemalloc.get_traced_memory()
-    tracemalloc.reset_peak()
-    for i in range(2000):
-        if i % 200 == 0:
-            StreamBase.set_params(player, params[i // 200])  # not the loudness worker
-            player.bypass = not player.bypass
-        player._callback(out, block, None, flags)
-    current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    # tracemalloc sees every thread: the loudness thread measures these now, so that while the
+    # callback runs it finds them in its cache instead of rendering.
+    for p in params:
+        player.loudness.measure(p)
+    assert player.loudness.wait(30)
+
+    def play() -> None:
+        for i in range(2000):
+            if i % 200 == 0:
+                player.set_params(params[i // 200])
+                player.bypass = not player.bypass
+            player.process_block(out)
+
+    peak, held = allocated_bytes(play)
     player.close()
     # One float32 block is 1 kB; any array made per call would show in the peak.
-    assert peak - base < 1024, f"callback allocated {peak - base} bytes at peak"
-    assert current - base < 1024
+    assert peak < 1024, f"callback allocated {peak} bytes at peak"
+    assert held < 1024
     assert player.meters.error == ""
     assert np.all(np.isfinite(out))
 
@@ -101,9 +89,9 @@ def test_callback_path_gives_the_chains_samples(oversample: int) -> None:
 
 def test_callback_error_goes_to_the_status_not_the_stream() -> None:
     player = Player(np.zeros((1000, 2), np.float32), 48000, Params(), blocksize=64)
-    player._prepare_chain(48000, 2, 64)
+    player.prepare_offline()
     out = np.ones((128, 2), np.float32)  # a block larger than prepared: the chain refuses
-    player._callback(out, 128, None, _Flags())
+    player.process_block(out)
     assert np.all(out == 0.0)
     assert player.status().state == "error"
     assert "audio callback failed" in player.status().message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -254,13 +256,36 @@ def test_a_streamed_source_plays_from_the_workstations_audio_control(
     control.load(source)
     try:
         assert control.toggle_play()
-        assert control._player.streamed and control._player.wait_started()
-        time.sleep(0.5)
+        deadline = time.monotonic() + 5.0  # a new stream can take a second or two to sound
+        while control.status().peak_out_dbfs < -30 and time.monotonic() < deadline:
+            time.sleep(0.05)
         status = control.status()
         assert status.state == "playing" and status.peak_out_dbfs > -30
         assert control.position()[1] == pytest.approx(2.0)
     finally:
         control.close()
+
+
+def test_playing_changes_no_process_wide_state(server: PulseServer) -> None:
+    code = (
+        "import gc, sys, time, numpy as np\n"
+        "from grutui.audio import Player\n"
+        "from grutui.params import Params\n"
+        "before = (sys.getswitchinterval(), gc.get_freeze_count(), gc.isenabled())\n"
+        "player = Player(np.zeros((48000, 2), np.float32), 48000, Params())\n"
+        "player.start()\n"
+        "assert player.wait_started(), player.status()\n"
+        "player.close()\n"
+        "after = (sys.getswitchinterval(), gc.get_freeze_count(), gc.isenabled())\n"
+        "assert before == after, (before, after)\n"
+        "from grutui.audio import tune_interpreter_for_audio\n"
+        "tune_interpreter_for_audio()\n"
+        "assert sys.getswitchinterval() == 0.001 and gc.get_freeze_count() > 0\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=server.env(), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_rate_the_device_cannot_open_is_refused(server: PulseServer) -> None:

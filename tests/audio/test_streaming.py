@@ -1,20 +1,17 @@
-"""Streaming from disk, seeks and the loudness match, driven through the callback (no server)."""
+"""Streaming from disk, seeks and the loudness match, driven through ``process_block`` (no
+server)."""
 
 from __future__ import annotations
-
-import threading
-import time
-import tracemalloc
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 import soundfile as sf
-from audio_helpers import crest_sine
+from audio_helpers import allocated_bytes, crest_sine, play_blocks
 
 from grutui import audiofile
 from grutui.audio import sources
-from grutui.audio.player import _WAIT, Player, excerpt_spans
+from grutui.audio.match import excerpt_spans
+from grutui.audio.player import Player
 from grutui.audio.sources import LOOP_FADE_S
 from grutui.dsp import Chain
 from grutui.dsp.loudness import integrated_loudness_lufs
@@ -25,54 +22,11 @@ RATE_HZ, BLOCK = 48000, 128
 HOT = Params(Wh=3.0, Wf=2.0, drive_db=3.0, oversample=4)
 
 
-class _Flags:
-    """The status flags PortAudio hands the callback (no dropout)."""
-
-    output_underflow = input_overflow = input_underflow = output_overflow = False
-
-    def __bool__(self) -> bool:
-        return False
-
-
-class _EndedError(Exception):
-    pass
-
-
 def prepared(player: Player, loop: bool) -> Player:
-    """``player`` ready for direct callback calls, as ``start()`` leaves it."""
+    """``player`` ready for ``process_block``, as ``start()`` leaves it."""
     player.loop = loop
-    player._prepare_chain(RATE_HZ, player.channels, BLOCK)
-    player.meters.prepare(RATE_HZ, BLOCK)
-    player._callback_stop = _EndedError
+    player.prepare_offline()
     return player
-
-
-def play_blocks(
-    player: Player, blocks: int, each: Callable[[int], None] | None = None
-) -> np.ndarray:
-    """Call the callback ``blocks`` times as a device would, giving a streamed file's reader
-    time to keep up (a block it is not ready for is called again); the output, joined."""
-    out = np.zeros((BLOCK, player.channels), np.float32)
-    played = []
-    for i in range(blocks):
-        if each is not None:
-            each(i)
-        deadline = time.monotonic() + 5.0
-        while True:
-            underruns, phase = player.meters.underruns, player._phase
-            try:
-                player._callback(out, BLOCK, None, _Flags())
-            except _EndedError:
-                played.append(out.copy())
-                return np.concatenate(played)
-            waiting = phase == player._phase == _WAIT  # refilling after a jump: silence
-            if player.meters.underruns == underruns and not waiting:
-                break
-            player.meters.underruns = underruns
-            assert time.monotonic() < deadline, "the reader never caught up"
-            time.sleep(0.002)
-        played.append(out.copy())
-    return np.concatenate(played)
 
 
 def noise_file(path, seconds: float, channels: int = 2) -> np.ndarray:
@@ -102,7 +56,8 @@ def test_streamed_file_plays_the_same_samples_as_one_in_memory(tmp_path, loop) -
         assert len(a) == 900 * BLOCK  # 2.4 s of a 0.7 s file: it went round three times
         assert streamed.position_s == pytest.approx(held.position_s)
     else:
-        assert len(a) < 900 * BLOCK and streamed._ended and held._ended
+        assert len(a) < 900 * BLOCK
+        assert streamed.status().message == held.status().message == "end of file"
         assert np.array_equal(a[: len(x)], Chain(RATE_HZ, 2, 4096, HOT).process(x))
 
 
@@ -114,30 +69,23 @@ def test_streamed_callback_allocates_no_arrays(tmp_path) -> None:
     )
     player.seek(8.0)  # the 4 s measured below cross the end of the file and loop
     play_blocks(player, 50)
-    # tracemalloc sees every thread: let the loudness worker finish and the reader fill the
+    # tracemalloc sees every thread: let the loudness thread finish and the reader fill the
     # ring, then hold the reader idle (it allocates while it reads a file, the callback never).
-    source = player._source
-    deadline = time.monotonic() + 30
-    while (
-        player._match_for is None or source._w - source._r < source._cap - source._chunk
-    ) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    source._chunk = source._cap + 1  # the reader now always finds the ring too full to read
-    time.sleep(0.2)
+    assert player.loudness.wait(30) and player.source.wait_filled(30)
+    player.source.pause()
     out = np.zeros((BLOCK, 2), np.float32)
-    tracemalloc.start()
-    base, _ = tracemalloc.get_traced_memory()
-    tracemalloc.reset_peak()
-    for i in range(1500):
-        if i % 300 == 0:
-            player.bypass = not player.bypass
-        player._callback(out, BLOCK, None, _Flags())
-    current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+
+    def play() -> None:
+        for i in range(1500):
+            if i % 300 == 0:
+                player.bypass = not player.bypass
+            player.process_block(out)
+
+    peak, held = allocated_bytes(play)
     underruns, position_s = player.meters.underruns, player.position_s
     player.close()
-    assert peak - base < 1024, f"callback allocated {peak - base} bytes at peak"
-    assert current - base < 1024
+    assert peak < 1024, f"callback allocated {peak} bytes at peak"
+    assert held < 1024
     assert underruns == 0 and player.meters.error == ""
     assert 1.5 < position_s < 3.0  # went round the end
 
@@ -148,30 +96,20 @@ def test_a_reader_that_falls_behind_gives_silence_and_counts_underruns(tmp_path)
         Player.from_file(tmp_path / "in.wav", Params(), blocksize=BLOCK, stream=True, ring_s=0.5),
         loop=True,
     )
-    source = player._source
     play_blocks(player, 10)
-    gate = threading.Event()
-    read = source._file.read
-
-    def stalled_read(*args, **kwargs):  # a disk that stops answering
-        gate.wait(10)
-        return read(*args, **kwargs)
-
-    source._file.read = stalled_read
+    player.source.pause()  # a disk that stops answering
     out = np.zeros((BLOCK, 2), np.float32)
     for _ in range(400):  # 1 s: more than the 0.5 s ring holds
-        player._callback(out, BLOCK, None, _Flags())
+        player.process_block(out)
     assert player.meters.underruns > 0
     assert player.status().underruns == player.meters.underruns
     assert np.all(out == 0.0)
-    gate.set()
-    deadline = time.monotonic() + 10
-    while source._w - source._r < source._cap - source._chunk and time.monotonic() < deadline:
-        time.sleep(0.01)
+    player.source.resume()
+    assert player.source.wait_filled(10)
     count = player.meters.underruns
     peak = 0.0
     for _ in range(100):
-        player._callback(out, BLOCK, None, _Flags())
+        player.process_block(out)
         peak = max(peak, float(np.abs(out).max()))
     player.close()
     assert player.meters.underruns == count  # caught up: no more
@@ -215,8 +153,9 @@ def play_looped(path, params: Params, stream: bool, passes: float) -> tuple[np.n
     player = prepared(Player.from_file(path, params, blocksize=BLOCK, stream=stream), loop=True)
     assert player.streamed == stream
     try:
-        y = play_blocks(player, round(passes * player._source.frames / BLOCK))
-        return y[:, 0].astype(np.float64), player._chain.latency_samples, player.position_s
+        y = play_blocks(player, round(passes * player.source.frames / BLOCK))
+        latency = Chain(RATE_HZ, player.channels, BLOCK, params).latency_samples
+        return y[:, 0].astype(np.float64), latency, player.position_s
     finally:
         player.close()
 
@@ -272,7 +211,7 @@ def test_loudness_match_measures_excerpts_spread_over_the_whole_file(tmp_path) -
         Chain(RATE_HZ, 1, 4096, params).process(start_only), RATE_HZ
     ) - integrated_loudness_lufs(start_only, RATE_HZ)
     player = Player(x, RATE_HZ, params)
-    gain_db = 20 * np.log10(player._render_match(params))
+    gain_db = 20 * np.log10(player.loudness.measure(params).bypass_gain)
     player.close()
     spans = excerpt_spans(len(x), RATE_HZ)
     print(f"match {gain_db:.2f} dB, whole file {true_db:.2f} dB, first 10 s {start_db:.2f} dB")

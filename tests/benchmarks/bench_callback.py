@@ -1,9 +1,9 @@
 """Cost of the audio callbacks, as a share of the block period.
 
 Run: ``python tests/benchmarks/bench_callback.py`` (not collected by pytest). Calls the real
-``Monitor`` and ``Player`` callbacks (the player with a file in memory, and ``stream``: one
-streamed from disk) with PortAudio-shaped arrays, no device needed, at 48 kHz,
-128-frame blocks, stereo, for each oversampling factor; the issue's target is 4x:
+``Monitor`` and ``Player`` callbacks through ``process_block`` (the player with a file in
+memory, and ``stream``: one streamed from disk) with PortAudio-shaped arrays, no device needed,
+at 48 kHz, 128-frame blocks, stereo, for each oversampling factor; the issue's target is 4x:
 mean < 10 % and p99 < 30 % of the block period. Also runs 4x with a thread building plots in
 pure Python (the workstation's UI), where what counts is the GIL wait.
 """
@@ -15,7 +15,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -27,13 +26,6 @@ from grutui.params import Params
 RATE_HZ = 48000
 BLOCK = 128
 TARGET_MEAN, TARGET_P99 = 10.0, 30.0
-
-
-class _Flags:
-    output_underflow = input_overflow = input_underflow = output_overflow = False
-
-    def __bool__(self) -> bool:
-        return False
 
 
 def _ui_load(stop: threading.Event) -> None:
@@ -51,12 +43,12 @@ def measure(kind: str, oversample: int, blocks: int, ui: bool) -> tuple[float, f
     rng = np.random.default_rng(0)
     indata = rng.normal(0, 0.3, (BLOCK, 2)).astype(np.float32)
     outdata = np.zeros((BLOCK, 2), np.float32)
-    flags = _Flags()
     if kind == "monitor":
-        stream: Monitor | Player = Monitor(params, blocksize=BLOCK)
+        monitor = stream = Monitor(params, blocksize=BLOCK)
+        monitor.prepare_offline(RATE_HZ)
 
         def call() -> None:
-            stream._callback(indata, outdata, BLOCK, None, flags)
+            monitor.process_block(indata, outdata)
     elif kind == "stream":
         # A file longer than the run, read ahead into a ring that holds all of it: the reader
         # runs alongside (as it would), but an unpaced run never waits for the disk.
@@ -64,25 +56,21 @@ def measure(kind: str, oversample: int, blocks: int, ui: bool) -> tuple[float, f
         path = Path(tempfile.mkdtemp()) / "bench.wav"
         data = rng.normal(0, 0.3, (int(RATE_HZ * seconds), 2)).astype(np.float32)
         sf.write(path, data, RATE_HZ, subtype="FLOAT")
-        stream = Player.from_file(path, params, blocksize=BLOCK, stream=True, ring_s=seconds)
-        stream.loop = True
-        source: Any = stream._source
-        deadline = time.monotonic() + 30
-        while source._w < source.frames - source._chunk and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-        def call() -> None:
-            stream._callback(outdata, BLOCK, None, flags)
+        player = stream = Player.from_file(
+            path, params, blocksize=BLOCK, stream=True, ring_s=seconds
+        )
     else:
         data = rng.normal(0, 0.3, (RATE_HZ * 5, 2)).astype(np.float32)
-        stream = Player(data, RATE_HZ, params, blocksize=BLOCK)
-        stream.loop = True
+        player = stream = Player(data, RATE_HZ, params, blocksize=BLOCK)
+    if kind != "monitor":
+        player.loop = True
+        player.prepare_offline()
+        if player.streamed:
+            player.source.wait_filled(30)
 
         def call() -> None:
-            stream._callback(outdata, BLOCK, None, flags)
+            player.process_block(outdata)
 
-    stream._prepare_chain(RATE_HZ, 2, BLOCK)
-    stream.meters.prepare(RATE_HZ, BLOCK)
     for _ in range(200):
         call()
     stop = threading.Event()
@@ -115,7 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     import sys
 
-    sys.setswitchinterval(0.001)  # as the player and monitor set it
+    sys.setswitchinterval(0.001)  # as tune_interpreter_for_audio() sets it
     print(
         f"callback cost at {RATE_HZ} Hz, {BLOCK}-frame blocks "
         f"({BLOCK / RATE_HZ * 1000:.2f} ms), stereo; % of the block period"
