@@ -33,6 +33,8 @@ MAIN_KEYS: list[BindingType] = [
     _key("V", "view(-1)", "Previous view", "view-previous"),
     _key("plus", "level(1)", "Test level up 1 dB", "level-up"),
     _key("minus", "level(-1)", "Test level down 1 dB", "level-down"),
+    _key("z", "zoom(-1)", "Narrower window (scope, spectrum)", "zoom-in"),
+    _key("Z", "zoom(1)", "Wider window (scope, spectrum)", "zoom-out"),
     _key("space", "app.play", "Play/stop", "play", show=True),
     _key("L", "app.loop", "Loop on/off", "loop"),
     _key("less_than_sign", "app.seek('-5')", "Back 5 s", "seek-back"),

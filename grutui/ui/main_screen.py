@@ -149,8 +149,12 @@ class MainScreen(Screen[None]):
         )
 
     def show_audio(self, **changes: object) -> None:
-        """Audio state for the status line (``StatusInfo`` fields)."""
+        """Audio state for the status line (``StatusInfo`` fields); the views follow the play
+        position."""
         self.query_one(StatusBar).update(**changes)
+        position_s = changes.get("position_s")
+        if isinstance(position_s, float):
+            self.deck.show_position(position_s)
 
     # -- the one path for every change -----------------------------------------------------
 
@@ -264,6 +268,10 @@ class MainScreen(Screen[None]):
 
     def action_level(self, delta_db: float) -> None:
         self.deck.change_level(delta_db)
+
+    def action_zoom(self, steps: int) -> None:
+        if not self.deck.zoom(steps):
+            self.app.notify("z and Z set the window of the Scope and Spectrum views", timeout=3)
 
     # -- files and presets -----------------------------------------------------------------
 

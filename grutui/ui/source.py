@@ -6,13 +6,13 @@ one keeps only its path and format, and the player streams it from disk.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from grutui.audiofile import open_input, too_large_to_hold
+from grutui.material import peak_dbfs
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,6 @@ def demo_source() -> Source:
 
     data = demo_sound()
     return Source("demo", None, data, float(RATE_HZ), peak_dbfs=peak_dbfs(data))
-
-
-def peak_dbfs(data: np.ndarray) -> float:
-    """The largest absolute sample in dBFS (-inf for silence)."""
-    peak = float(np.max(np.abs(data), initial=0.0))
-    return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def audio_extensions() -> tuple[str, ...]:

@@ -11,12 +11,13 @@ import soundfile as sf
 from textual import events
 from textual.pilot import Pilot
 
+from grutui import preset_store as presets
 from grutui.ui.app import GrutuiApp
 from grutui.ui.param_panel import ParamPanel
 from grutui.ui.source import load_source
 from grutui.ui.views.deck import VIEWS
-from grutui.ui.views.worker import Lab, ViewRequest
-from tests.ui.helpers import deck, until, views_current
+from grutui.ui.views.worker import Lab
+from tests.ui.helpers import deck, notices, until, views_current
 
 TITLES = [view.TITLE for view in VIEWS]
 
@@ -29,9 +30,7 @@ def _fresh(app: GrutuiApp) -> list[str]:
     """The shown view drawn anew for the current settings, as plain lines."""
     views = deck(app)
     view = views.view
-    request = ViewRequest(
-        view.NAME, app.session.params, view.plot_size, level_dbfs=views.level_dbfs
-    )
+    request = views.request_for(view, app.session.params)
     drawing = type(view).drawer().draw(request, Lab(), lambda: False)
     assert drawing is not None
     return [strip.text for strip in drawing.lines][: view.plot_size[1]]
@@ -219,3 +218,137 @@ async def test_a_view_with_no_room_costs_nothing_and_keys_still_work(
     await views_current(pilot, app)
     assert views.view.plot_size[0] > 40
     assert _on_screen(app) == [line.ljust(len(line)) for line in _fresh(app)]
+
+
+async def _show(pilot: Pilot, app: GrutuiApp, name: str) -> None:
+    """Press v until the view ``name`` shows its newest drawing."""
+    while deck(app).view.NAME != name:  # noqa: SIM300 - reads as "until it is name"
+        await pilot.press("v")
+    await views_current(pilot, app)
+
+
+def _sound(tmp_path: Path, seconds: float = 12.0) -> GrutuiApp:
+    """The workstation on a file: a 220 Hz sine at -6 dBFS, then silence, then at -20 dBFS."""
+    rate = 48000
+    t = np.arange(int(seconds * rate)) / rate
+    level = np.where(t < seconds / 3, 0.5, np.where(t < 2 * seconds / 3, 0.0, 0.1))
+    data = (level * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    sf.write(tmp_path / "take.wav", np.stack([data, data], axis=1), rate, subtype="FLOAT")
+    return GrutuiApp(source=load_source(tmp_path / "take.wav"), check_audio=False)
+
+
+async def test_the_level_sweep_shows_a_torn_speaker_falling_silent(
+    app: GrutuiApp, pilot: Pilot
+) -> None:
+    """Broken Speaker gets quieter as the input gets louder: the sweep says by how much."""
+    from grutui.analysis import analyze
+
+    app.session.load(presets.find("Broken Speaker"))
+    app.main.apply()
+    await _show(pilot, app, "sweep")
+    assert _title(app).startswith("Level sweep")
+    views = deck(app)
+    while views.level_dbfs < 0:  # the readout is at the level the other views use
+        await pilot.press("plus")
+    await views_current(pilot, app)
+    result = analyze(app.session.params, gain=1.0)
+    ac = result.curve_y.astype(float) - result.dc
+    expected = 20 * np.log10(np.sqrt(np.mean(ac * ac)) * np.sqrt(2))
+    readout = deck(app).view.plain.splitlines()[-1]
+    assert readout.startswith(f"at +0 dBFS: out {expected:+.1f} dBFS")
+    assert expected < -15  # 0 dBFS in, far quieter out: the tear
+    assert _on_screen(app) == [line.ljust(len(line)) for line in _fresh(app)]
+
+
+async def test_the_scope_window_narrows_and_widens_with_z(tmp_path: Path) -> None:
+    app = _sound(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, app, "scope")
+        assert _title(app).startswith("Scope · 20 ms at 0:00.00")
+        for keys, words in ((["z", "z"], "5 ms"), (["Z"] * 9, "5 s"), (["Z"] * 9, "10 s")):
+            await pilot.press(*keys)
+            await views_current(pilot, app)
+            assert _title(app).startswith(f"Scope · {words} at")
+        assert deck(app).view.plain.splitlines()[-2].rstrip().endswith("10 s")  # the time axis
+        assert _on_screen(app) == [line.ljust(len(line)) for line in _fresh(app)]
+        await pilot.press("v", "v")  # z on a view without a window says where it works
+        await pilot.press("z")
+        assert any("Scope and Spectrum" in n for n in notices(app))
+
+
+async def test_the_scope_follows_the_play_position(tmp_path: Path) -> None:
+    """At the start the scope shows the loud part; five seconds on (>) the silent one, where
+    dry and wet are flat; the window sits around the position."""
+    app = _sound(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, app, "scope")
+        loud = deck(app).view.plain
+        await pilot.press("greater_than_sign")
+        await until(pilot, lambda: "at 0:05.00" in _title(app), what="the title to follow")
+        await views_current(pilot, app)
+        quiet = deck(app).view.plain
+        assert quiet != loud
+        request = deck(app).request_for(deck(app).view, app.session.params)
+        assert request.position_s == pytest.approx(5.0 - 0.01)  # 20 ms around 5 s
+        canvas = [line[5:] for line in quiet.splitlines()[:-3]]
+        assert sum(c not in " " for line in canvas for c in line) < sum(
+            c not in " " for line in loud.splitlines()[:-3] for c in line[5:]
+        )
+
+
+async def test_the_spectrum_shows_the_tone_of_the_file(tmp_path: Path) -> None:
+    app = _sound(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, app, "spectrum")
+        assert _title(app).startswith("Spectrum · 1 s at 0:00.00")
+        assert _on_screen(app) == [line.ljust(len(line)) for line in _fresh(app)]
+        await pilot.press("Z")
+        await views_current(pilot, app)
+        assert _title(app).startswith("Spectrum · 2 s at")
+
+
+async def test_aliasing_names_the_figures_at_1x_and_at_the_oversampling(
+    app: GrutuiApp, pilot: Pilot
+) -> None:
+    from grutui.material import aliasing
+
+    app.session.set(app.session.params.replace(Wh=8.0, oversample=4))
+    app.main.apply()
+    await _show(pilot, app, "aliasing")
+    assert _title(app).startswith("Aliasing · 5 kHz at")
+    key = deck(app).view.plain.splitlines()[-1]
+    result = aliasing(app.session.params, 48000.0, deck(app).level_dbfs, (1, 4))
+    assert result is not None
+    at_1x, at_4x = result.aliasing_db
+    assert f"aliases 4x {at_4x:.0f} dB" in key and f"aliases 1x {at_1x:.0f} dB" in key
+    assert at_4x < at_1x - 30  # what oversampling is for
+    await pilot.press("j", "j", "j", "j", "j", "j", "j", "j", "left", "left")  # to 1x
+    await views_current(pilot, app)
+    assert app.session.params.oversample == 1
+    assert "aliases 4x" not in deck(app).view.plain
+
+
+async def test_a_slow_view_says_it_is_computing_and_keys_still_work(tmp_path: Path) -> None:
+    app = _sound(tmp_path, seconds=30.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _show(pilot, app, "scope")
+        app.session.set(app.session.params.replace(oversample=8))
+        app.main.apply()
+        await pilot.press(*["Z"] * 9)  # 10 s through the chain at 8x: a few hundred ms
+        await views_current(pilot, app)
+        thread = deck(app).analysis
+        assert thread is not None
+        seen_computing = False
+        loop = asyncio.get_running_loop()
+        for _ in range(3):
+            # (Pilot.press waits for the whole process to be idle, threads included: post.)
+            before, started = app.session.params.Wf, loop.time()
+            app.post_message(events.Key("right", None))
+            while app.session.params.Wf == before:
+                await asyncio.sleep(0.002)
+            assert loop.time() - started < 0.1  # handled at once, whatever the view does
+            await asyncio.sleep(0.25)
+            seen_computing |= "computing…" in _title(app)
+        assert seen_computing
+        await views_current(pilot, app)
+        assert "computing…" not in _title(app)

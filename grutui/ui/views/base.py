@@ -22,6 +22,20 @@ class ViewState:
 
     level_dbfs: float  # the analytic views' test sine
     level_follows: bool  # True while the level is the loaded sound's peak (no +/- pressed)
+    position_s: float = 0.0  # the material views' place in the sound
+    window_s: float = 0.0  # and their window (this view's)
+    rate_hz: float = 48000.0  # the loaded sound's rate
+
+
+def duration_words(seconds: float) -> str:
+    """``0.02`` as "20 ms", ``1.5`` as "1.5 s"."""
+    return f"{seconds * 1000:g} ms" if seconds < 1 else f"{seconds:g} s"
+
+
+def clock_words(seconds: float) -> str:
+    """``75.25`` as "1:15.25"."""
+    minutes, rest = divmod(max(seconds, 0.0), 60.0)
+    return f"{int(minutes)}:{rest:05.2f}"
 
 
 class PlotView(Widget):
@@ -41,13 +55,18 @@ class PlotView(Widget):
     CHEAP: ClassVar[bool] = True  # drawn in milliseconds: drawn ahead, no "computing" notice
     KEYS: ClassVar[str] = ""  # the keys that change it besides the parameters, for its subtitle
     ANALYTIC: ClassVar[bool] = False  # draws the test sine at the level +/- sets
+    MATERIAL: ClassVar[bool] = False  # draws the loaded sound around the play position
+    WINDOWS: ClassVar[tuple[float, ...]] = ()  # the window lengths z/Z step through, seconds
+    WINDOW_S: ClassVar[float] = 0.0  # the window it starts with
     drawer: ClassVar[Callable[[], Drawer]]
 
     def heading(self, state: ViewState) -> str:
         """The title for ``state`` (the drawing's caption is added after it)."""
         if self.ANALYTIC:
-            follows = " (peak)" if state.level_follows else ""
-            return f"{self.TITLE} · in {state.level_dbfs:+.1f} dBFS{follows}"
+            return f"{self.TITLE} · in {level_words(state)}"
+        if self.MATERIAL:
+            where = clock_words(state.position_s)
+            return f"{self.TITLE} · {duration_words(state.window_s)} at {where}"
         return self.TITLE
 
     def __init__(self, *, id: str | None = None, placeholder: str = "computing…") -> None:
@@ -106,3 +125,8 @@ class PlotView(Widget):
             styled = line.apply_style(style).adjust_cell_length(width, style)
             self._styled[y] = styled
         return styled
+
+
+def level_words(state: ViewState) -> str:
+    """The analytic views' test level as their titles say it: "-3.0 dBFS (peak)"."""
+    return f"{state.level_dbfs:+.1f} dBFS" + (" (peak)" if state.level_follows else "")

@@ -105,18 +105,24 @@ def row_of(runs: Sequence[tuple[str, Style]], width: int) -> Strip:
 class Plot:
     """A frame of ``width`` x ``height`` cells around a braille canvas (get one by ``frame``)."""
 
-    def __init__(self, width: int, height: int, x: Axis, y: Axis) -> None:
+    def __init__(
+        self, width: int, height: int, x: Axis, y: Axis, label_w: int = 0, x_labels: bool = True
+    ) -> None:
+        """``label_w``: at least this many cells for the y labels (plots stacked in a column
+        line up); ``x_labels``: the x tick labels under the axis (not for an upper plot whose
+        lower one has them)."""
         self.width, self.height, self.x, self.y = width, height, x, y
-        label_w = max((len(label) for _, label in y.ticks), default=0)
+        label_w = max(label_w, *(len(label) for _, label in y.ticks), 0)
         self.left = label_w + 1  # labels, then the axis line
-        self.rows = max(0, height - 2)  # the x axis line and its labels below the canvas
+        self.rows = max(0, height - 1 - x_labels)  # the x axis line (and labels) below
         self.cols = max(0, width - self.left - 1)  # a cell to the right for the last label
         self.dots_x, self.dots_y = self.cols * 2, self.rows * 4
         rows, cols = self.rows, self.cols
-        y_ticks = {}
+        y_ticks: dict[int, str] = {}
         for value, label in y.ticks:
             row = round((1.0 - float(y.fraction(np.array([value]))[0])) * (rows - 1))
-            if 0 <= row < rows:
+            # a row between labels, or they read as one column of numbers
+            if 0 <= row < rows and not {row - 1, row, row + 1} & y_ticks.keys():
                 y_ticks[row] = label
         self._prefixes = [
             Strip(
@@ -138,10 +144,9 @@ class Plot:
             start = min(max(self.left + col - len(label) // 2, 0), len(labels) - len(label))
             if all(c == " " for c in labels[max(start - 1, 0) : start + len(label) + 1]):
                 labels[start : start + len(label)] = label
-        self._bottom = [
-            row_of([(" " * label_w + "└" + "".join(axis), AXIS_STYLE)], width),
-            row_of([("".join(labels), AXIS_STYLE)], width),
-        ]
+        self._bottom = [row_of([(" " * label_w + "└" + "".join(axis), AXIS_STYLE)], width)]
+        if x_labels:
+            self._bottom.append(row_of([("".join(labels), AXIS_STYLE)], width))
 
     @property
     def usable(self) -> bool:
@@ -169,21 +174,62 @@ class Plot:
 
     def spans(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Braille bits of one vertical span per dot column, from ``lo`` to ``hi`` (data units;
-        ``dots_x`` values each), joined to the neighbouring columns so the trace is unbroken."""
+        ``dots_x`` values each, NaN for none), joined to the neighbouring columns so the trace
+        is unbroken."""
         _, top = self.dots(np.zeros(1), np.asarray(hi, dtype=float))
         _, bottom = self.dots(np.zeros(1), np.asarray(lo, dtype=float))
         top, bottom = np.minimum(top, bottom), np.maximum(top, bottom)
+        drawn = np.isfinite(top) & np.isfinite(bottom)
         # Reach halfway to the neighbours, so a steep edge is drawn, not dotted.
-        top = np.minimum(top, (top + np.concatenate((top[:1], top[:-1]))) / 2)
-        bottom = np.maximum(bottom, (bottom + np.concatenate((bottom[:1], bottom[:-1]))) / 2)
-        top = np.clip(np.rint(top), 0, self.dots_y - 1).astype(np.int64)
-        bottom = np.clip(np.rint(bottom), 0, self.dots_y - 1).astype(np.int64)
+        top = np.fmin(top, (top + np.concatenate((top[:1], top[:-1]))) / 2)
+        bottom = np.fmax(bottom, (bottom + np.concatenate((bottom[:1], bottom[:-1]))) / 2)
+        top = np.clip(np.rint(np.where(drawn, top, 0)), 0, self.dots_y - 1).astype(np.int64)
+        bottom = np.clip(np.rint(np.where(drawn, bottom, -1)), -1, self.dots_y - 1)
         rows = np.arange(self.dots_y)[:, None]
-        inside = (rows >= top[None, :]) & (rows <= bottom[None, :])
+        inside = (rows >= top[None, :]) & (rows <= bottom.astype(np.int64)[None, :])
         dy, dx = np.nonzero(inside)
         bits = self.blank()
         np.bitwise_or.at(bits, (dy // 4, dx // 2), _DOT_BITS[dx % 2, dy % 4])
         return bits
+
+    def trace(self, y: np.ndarray) -> np.ndarray:
+        """Braille bits of evenly spaced samples ``y`` across the whole x axis: a line through
+        them when they are fewer than the dot columns, else each column's span from its
+        lowest to its highest sample (a waveform's envelope)."""
+        y = np.asarray(y, dtype=float)
+        if len(y) < self.dots_x:
+            return self.line(np.linspace(self.x.lo, self.x.hi, len(y)), y)
+        starts = (np.arange(self.dots_x) * len(y)) // self.dots_x
+        return self.spans(np.minimum.reduceat(y, starts), np.maximum.reduceat(y, starts))
+
+    def columns_of(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the dot column of each ``x`` that falls inside the plot, which ones do)."""
+        spot = self.x.fraction(x) * (self.dots_x - 1)
+        inside = np.isfinite(spot) & (spot > -0.5) & (spot < self.dots_x - 0.5)
+        return np.rint(spot[inside]).astype(np.int64), inside
+
+    def column_peaks(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The largest ``y`` among the points whose ``x`` falls in each dot column (-inf where
+        none does)."""
+        columns, inside = self.columns_of(x)
+        peak = np.full(self.dots_x, -np.inf)
+        np.maximum.at(peak, columns, np.asarray(y, float)[inside])
+        return peak
+
+    def filled(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) of one point per dot column from per-column ``values``, interpolated where
+        a value is not finite (a spectrum's bins are sparse at the low end of a log axis);
+        NaN beyond the first and last known value."""
+        fraction = np.arange(self.dots_x) / max(self.dots_x - 1, 1)
+        if self.x.log:
+            where = 10.0 ** (math.log10(self.x.lo) + fraction * math.log10(self.x.hi / self.x.lo))
+        else:
+            where = self.x.lo + fraction * (self.x.hi - self.x.lo)
+        known = np.isfinite(values)
+        if not known.any():
+            return where, np.full(self.dots_x, np.nan)
+        filled = np.interp(where, where[known], values[known], left=np.nan, right=np.nan)
+        return where, np.where(known, values, filled)
 
     def _mark_path(self, bits: np.ndarray, px: np.ndarray, py: np.ndarray) -> None:
         if len(px) == 1:
@@ -228,6 +274,8 @@ class Plot:
 
 
 @lru_cache(maxsize=32)
-def frame(width: int, height: int, x: Axis, y: Axis) -> Plot:
-    """The plot frame for this size and these axes, made once."""
-    return Plot(width, height, x, y)
+def frame(
+    width: int, height: int, x: Axis, y: Axis, label_w: int = 0, x_labels: bool = True
+) -> Plot:
+    """The plot frame for this size and these axes (see ``Plot``), made once."""
+    return Plot(width, height, x, y, label_w, x_labels)

@@ -1,10 +1,12 @@
 """The views on the right of the main screen, and everything that keeps them current.
 
 ``ViewDeck`` owns the views (one shown at a time, cycled with ``cycle``), the analysis thread
-that draws them and the settings they are drawn with (the test level, the loaded sound). The
-screen tells it what changed (``show_params``, ``show_source``, ``select``); it asks the thread
-for the shown view and paints what comes back, posting ``Drawn`` when a request is on screen
-and ``Ready`` once, when the first drawing arrives (the DSP kernels have loaded).
+that draws them and the settings they are drawn with: the test level (``change_level``), the
+loaded sound and the play position (``show_source``, ``show_position``) and each material
+view's window (``zoom``). The screen tells it what changed; it asks the thread for the shown
+view and paints what comes back, posting ``Drawn`` when a request is on screen and ``Ready``
+once, when the first drawing arrives (the DSP kernels have loaded). A view that takes longer
+than ``COMPUTING_S`` says "computing…" in its title until its drawing arrives.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import contextlib
 import math
 import time
 from dataclasses import replace
+from typing import Any
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
@@ -23,14 +27,29 @@ from grutui.errors import GrutuiError
 from grutui.params import SPEC_BY_NAME, Params
 from grutui.ui.source import Source
 from grutui.ui.textual_internals import paint_now
+from grutui.ui.views.aliasing import AliasingView
 from grutui.ui.views.base import PlotView, ViewState
 from grutui.ui.views.curve import CurveView
 from grutui.ui.views.harmonics import HarmonicView
+from grutui.ui.views.scope import ScopeView
+from grutui.ui.views.spectrum import SpectrumView
+from grutui.ui.views.sweep import SweepView
 from grutui.ui.views.worker import AnalysisThread, ViewFailed, ViewReady, ViewRequest
 
-VIEWS: tuple[type[PlotView], ...] = (CurveView, HarmonicView)
+VIEWS: tuple[type[PlotView], ...] = (
+    CurveView,
+    HarmonicView,
+    SweepView,
+    ScopeView,
+    SpectrumView,
+    AliasingView,
+)
 MIN_REPAINT_S = 1 / 60  # views painted at once at most this often; faster ones wait a tick
 LEVEL_MIN_DBFS, LEVEL_MAX_DBFS = -60.0, 24.0  # the analytic views' test level
+COMPUTING_S = 0.15  # a drawing not back by then is said to be computing
+# While playing, a material view follows the play position, drawn again at most once per
+# this time or five times its last drawing's time (so it takes at most a fifth of a core).
+FOLLOW_S = 0.1
 
 
 class ViewDeck(Widget):
@@ -52,19 +71,32 @@ class ViewDeck(Widget):
     class Ready(Message):
         """The first drawing has arrived: the DSP kernels have loaded."""
 
+    class PeakMeasured(Message):
+        """The peak of the sound with ``source_id``, measured in a thread."""
+
+        def __init__(self, source_id: int, peak_dbfs: float) -> None:
+            super().__init__()
+            self.source_id = source_id
+            self.peak_dbfs = peak_dbfs
+
     def __init__(self, params: Params, source: Source, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.params = params
         self.selected = ""  # the parameter whose neighbouring values are drawn ahead
         self.source = source
         self._source_id = 1
+        self._peak_dbfs = source.peak_dbfs  # measured in a thread when the sound is a file
+        self.position_s = 0.0  # the play position (or where playing will start)
         self._index = 0
         self.level_offset_db = 0.0  # what +/- added to the level the sound suggests
+        self._windows = {view.NAME: view.WINDOW_S for view in VIEWS if view.WINDOWS}
         self.analysis: AnalysisThread | None = None
         self.ready = False
         self._shown: ViewRequest | None = None  # the newest request on screen, once current
         self._painted_at = 0.0  # monotonic time of the last at-once paint
         self._captions: dict[str, str] = {}
+        self._asked: dict[str, tuple[int, float]] = {}  # view -> newest request, when asked
+        self._followed_at = 0.0  # when a material view last followed the play position
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial=VIEWS[0].NAME):
@@ -78,6 +110,7 @@ class ViewDeck(Widget):
         # second, and the screen should appear first.
         self.call_after_refresh(self.analysis.start)
         self.refresh_titles()
+        self._measure_peak()
 
     def on_unmount(self) -> None:
         if self.analysis is not None:
@@ -98,7 +131,7 @@ class ViewDeck(Widget):
     @property
     def _suggested_dbfs(self) -> float:
         """The level the sound suggests: its peak (0 dBFS while unknown or silent)."""
-        peak = self.source.peak_dbfs
+        peak = self._peak_dbfs
         return round(peak, 1) if peak is not None and math.isfinite(peak) else 0.0
 
     @property
@@ -107,14 +140,29 @@ class ViewDeck(Widget):
         level = self._suggested_dbfs + self.level_offset_db
         return min(max(level, LEVEL_MIN_DBFS), LEVEL_MAX_DBFS)
 
-    def state(self) -> ViewState:
-        return ViewState(self.level_dbfs, self.level_offset_db == 0.0)
+    def window_s(self, view: PlotView) -> float:
+        return self._windows.get(view.NAME, 0.0)
+
+    def state(self, view: PlotView) -> ViewState:
+        return ViewState(
+            self.level_dbfs,
+            self.level_offset_db == 0.0,
+            self.position_s,
+            self.window_s(view),
+            self.source.rate_hz,
+        )
+
+    def computing(self, view: PlotView) -> bool:
+        """True while ``view``'s newest request has taken longer than ``COMPUTING_S``."""
+        seq, asked_at = self._asked.get(view.NAME, (0, 0.0))
+        return seq > view.shown_seq and time.monotonic() - asked_at >= COMPUTING_S
 
     def refresh_titles(self) -> None:
-        state = self.state()
         for name, view in self._views.items():
-            caption = self._captions.get(name, "")
-            title = view.heading(state) + (f" · {caption}" if caption else "")
+            parts = [view.heading(self.state(view)), self._captions.get(name, "")]
+            if self.computing(view):
+                parts.append("computing…")
+            title = " · ".join(filter(None, parts))
             if view.border_title != title:
                 view.border_title = title
             after = VIEWS[(VIEWS.index(type(view)) + 1) % len(VIEWS)]
@@ -124,6 +172,7 @@ class ViewDeck(Widget):
         """Show the next (``delta`` 1) or previous (-1) view."""
         self._index = (self._index + delta) % len(VIEWS)
         self.query_one(ContentSwitcher).current = VIEWS[self._index].NAME
+        self.refresh_titles()
         self.request()
 
     def change_level(self, delta_db: float) -> None:
@@ -132,6 +181,18 @@ class ViewDeck(Widget):
         self.level_offset_db = level - self._suggested_dbfs
         self.refresh_titles()
         self.request()
+
+    def zoom(self, steps: int) -> bool:
+        """Narrow (``steps`` < 0) or widen the shown view's window; False if it has none."""
+        view = self.view
+        if not view.WINDOWS:
+            return False
+        ladder = view.WINDOWS
+        index = min(range(len(ladder)), key=lambda i: abs(ladder[i] - self.window_s(view)))
+        self._windows[view.NAME] = ladder[min(max(index + steps, 0), len(ladder) - 1)]
+        self.refresh_titles()
+        self.request()
+        return True
 
     # -- what changed ----------------------------------------------------------------------
 
@@ -143,13 +204,51 @@ class ViewDeck(Widget):
     def show_source(self, source: Source) -> None:
         self.source = source
         self._source_id += 1
+        self._peak_dbfs = source.peak_dbfs
+        self.position_s = 0.0
         self.refresh_titles()
         self.request()
+        self._measure_peak()
+
+    def show_position(self, position_s: float) -> None:
+        """The play position moved: a material view follows it, as often as it can afford."""
+        if position_s == self.position_s:
+            return
+        self.position_s = position_s
+        view = self.view
+        if not view.MATERIAL:
+            return
+        self.refresh_titles()
+        busy = self._asked.get(view.NAME, (0, 0.0))[0] > view.shown_seq
+        wait_s = max(FOLLOW_S, 5 * (self.analysis.last_elapsed_s if self.analysis else 0.0))
+        if not busy and time.monotonic() - self._followed_at >= wait_s:
+            self._followed_at = time.monotonic()
+            self.request()
 
     def select(self, name: str) -> None:
         """``name`` is the selected parameter: draw its neighbouring values ahead."""
         self.selected = name
         self.prefetch_next()
+
+    @work(thread=True, exclusive=True, group="peak", exit_on_error=False)
+    def _measure_peak(self) -> None:
+        """The peak of a sound too large to hold, read through once (the level follows it)."""
+        source, source_id = self.source, self._source_id
+        if self._peak_dbfs is not None or source.path is None:
+            return
+        from grutui.material import peak_dbfs
+
+        with contextlib.suppress(Exception):  # unreadable now: the level stays at 0 dBFS
+            peak = peak_dbfs(source.path, stale=lambda: source_id != self._source_id)
+            if peak is not None:
+                self.post_message(self.PeakMeasured(source_id, peak))
+
+    @on(PeakMeasured)
+    def _peak_measured(self, message: PeakMeasured) -> None:
+        if message.source_id == self._source_id:
+            self._peak_dbfs = message.peak_dbfs
+            self.refresh_titles()
+            self.request()
 
     # -- requests and results --------------------------------------------------------------
 
@@ -165,17 +264,28 @@ class ViewDeck(Widget):
         width, height = self.size_of(view)
         if self.analysis is None or width <= 0 or height <= 0:
             return 0
-        return self.analysis.request(self._request_for(view, self.params))
+        seq = self.analysis.request(self.request_for(view, self.params))
+        if not view.CHEAP:
+            self._asked[view.NAME] = (seq, time.monotonic())
+            self.set_timer(COMPUTING_S, self.refresh_titles)
+        return seq
 
-    def _request_for(self, view: PlotView, params: Params) -> ViewRequest:
-        return ViewRequest(
-            view.NAME,
-            params,
-            self.size_of(view),
-            level_dbfs=self.level_dbfs,
-            source_id=self._source_id,
-            source=self.source,
-        )
+    def request_for(self, view: PlotView, params: Params) -> ViewRequest:
+        """What ``view`` is drawn from: only the settings it uses, so a drawing made ahead
+        still answers when others (the play position, say) have moved."""
+        fields: dict[str, Any] = {"rate_hz": self.source.rate_hz}
+        if view.MATERIAL:
+            window_s = self.window_s(view)
+            latest_s = max(self.source.duration_s - window_s, 0.0)
+            fields.update(
+                source_id=self._source_id,
+                source=self.source,
+                window_s=window_s,
+                position_s=min(max(self.position_s - window_s / 2, 0.0), latest_s),
+            )
+        else:
+            fields["level_dbfs"] = self.level_dbfs
+        return ViewRequest(view.NAME, params, self.size_of(view), **fields)
 
     def on_view_ready(self, message: ViewReady) -> None:
         request = message.request
@@ -183,8 +293,8 @@ class ViewDeck(Widget):
         if message.seq < view.shown_seq:
             return  # older than what is shown
         view.show(message.drawing.lines, message.seq)
-        if message.drawing.caption != self._captions.get(request.view, ""):
-            self._captions[request.view] = message.drawing.caption
+        self._captions[request.view] = message.drawing.caption
+        if not view.CHEAP or message.drawing.caption:
             self.refresh_titles()
         # At once, but never more than 60 times a second: a slider dragged with the mouse can
         # bring a result every 3 ms, more than a terminal (or an SSH link) needs to show.
@@ -203,6 +313,8 @@ class ViewDeck(Widget):
             self.prefetch_next()
 
     def on_view_failed(self, message: ViewFailed) -> None:
+        self._views[message.request.view].shown_seq = message.seq  # no longer computing
+        self.refresh_titles()
         self._drawn(message.seq, False)
         self.app.notify(message.text, severity="error", title="Analysis", markup=False)
 

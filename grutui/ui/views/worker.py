@@ -45,9 +45,10 @@ class ViewRequest:
     params: Params
     size: tuple[int, int]
     level_dbfs: float = 0.0  # the analytic views' test sine level
+    rate_hz: float = 48000.0  # the loaded sound's rate
     source_id: int = 0  # which loaded sound (``source`` is compared by this number)
-    position_s: float = 0.0  # the material views' place in the sound
-    window_s: float = 0.0  # and their window
+    position_s: float = 0.0  # the material views' window starts here, seconds
+    window_s: float = 0.0  # and is this long
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
@@ -75,7 +76,7 @@ class Lab:
         key = (params, level_dbfs)
         found = self._analyses.get(key)
         if found is None:
-            found = self._analyze(params, gain=10.0 ** (level_dbfs / 20.0))
+            found = self._analyze(params, level_dbfs=level_dbfs)
             self._analyses[key] = found
             while len(self._analyses) > ANALYSES_KEEP:
                 self._analyses.popitem(last=False)

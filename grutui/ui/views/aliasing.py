@@ -1,0 +1,71 @@
+"""Aliasing: a high sine through the chain at 1x and at the oversampling in use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from rich.style import Style
+from textual.strip import Strip
+
+from grutui.material import Aliasing, alias_tone_hz, aliasing
+from grutui.ui.views.base import PlotView, ViewState, level_words
+from grutui.ui.views.canvas import DRY_STYLE, ODD_STYLE, frame, row_of
+from grutui.ui.views.spectrum import db_axis, log_frequency_axis
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest
+
+TOP_DBFS, FLOOR_DBFS = 0.0, -160.0
+ALIAS_STYLE = Style.parse("bold red")
+
+
+def aliasing_lines(result: Aliasing, width: int, height: int) -> list[Strip]:
+    """Stems of the spectra: harmonics, the aliases at the factor in use (bold) and at 1x
+    (dim); under them which is which, with the energy off the harmonics relative to them."""
+    plot = frame(
+        width, height - 1, log_frequency_axis(result.rate_hz), db_axis(TOP_DBFS, FLOOR_DBFS, 40)
+    )
+    if not plot.usable:
+        return []
+    freqs = np.arange(len(result.harmonic)) * result.bin_hz
+    floor = np.full(plot.dots_x, FLOOR_DBFS)
+
+    def stems(levels: np.ndarray, where: np.ndarray) -> np.ndarray:
+        tops = plot.column_peaks(freqs[where], levels[where])
+        return plot.spans(floor, np.where(tops > FLOOR_DBFS, tops, np.nan))  # no bin, no stem
+
+    layers = [(stems(result.spectra_dbfs[0], ~result.harmonic), DRY_STYLE)]
+    factor = result.oversample[-1]
+    if factor > 1:
+        layers.append((stems(result.spectra_dbfs[-1], ~result.harmonic), ALIAS_STYLE))
+    layers.append((stems(result.spectra_dbfs[-1], result.harmonic), ODD_STYLE))
+    figures = dict(zip(result.oversample, result.aliasing_db, strict=True))
+    key = [("┃harmonics ", ODD_STYLE)]
+    if factor > 1:
+        key.append((f"┃aliases {factor}x {figures[factor]:.0f} dB ", ALIAS_STYLE))
+    key.append((f"┃aliases 1x {figures[1]:.0f} dB", DRY_STYLE))
+    return [*plot.lines(layers), row_of(key, width)]
+
+
+class AliasingDrawer:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
+        factor = int(request.params.oversample)
+        factors = (1, factor) if factor > 1 else (1,)
+        result = aliasing(request.params, request.rate_hz, request.level_dbfs, factors, stale)
+        if result is None:
+            return None
+        return Drawing(aliasing_lines(result, *request.size))
+
+
+class AliasingView(PlotView):
+    """Where a high sine's distortion lands: on its harmonics, or folded back in between."""
+
+    NAME = "aliasing"
+    TITLE = "Aliasing"
+    CHEAP = False
+    ANALYTIC = True
+    KEYS = "+/- level"
+    drawer = AliasingDrawer
+
+    def heading(self, state: ViewState) -> str:
+        tone_khz = alias_tone_hz(state.rate_hz) / 1000
+        return f"{self.TITLE} · {tone_khz:g} kHz at {level_words(state)}"
