@@ -39,11 +39,32 @@ class _Stage:
         self.h_rev = np.ascontiguousarray(taps[::-1], dtype=np.float32)
         self.up_work = np.zeros((channels, self.phases.shape[1] - 1 + max_in), np.float32)
         self.down_work = np.zeros((channels, len(taps) - 1 + 2 * max_in), np.float32)
-        self.out = np.zeros((channels, 2 * max_in), np.float32)
 
     def reset(self) -> None:
         self.up_work.fill(0.0)
         self.down_work.fill(0.0)
+
+
+class Buffers:
+    """The working arrays of one block on its way through a chain: the input transposed (dry),
+    the driven signal (wet) and the signal at each oversampled rate.
+
+    ``Chain.process_into`` uses its own set; a pipeline that has several blocks in flight (one
+    in each of its stages) gives each its own set (``Chain.new_buffers``).
+    """
+
+    def __init__(self, channels: int, max_block: int, stages: int) -> None:
+        self.dry = np.zeros((channels, max_block), np.float32)
+        self.wet = np.zeros((channels, max_block), np.float32)
+        self.rates: list[np.ndarray] = []
+        self.grow(stages)
+        self.frames = 0  # of the block in them
+
+    def grow(self, stages: int) -> None:
+        channels, max_block = self.wet.shape
+        while len(self.rates) < stages:
+            frames = max_block * 2 ** (len(self.rates) + 1)
+            self.rates.append(np.zeros((channels, frames), np.float32))
 
 
 class Chain:
@@ -109,8 +130,7 @@ class Chain:
         self.rate_hz = float(rate_hz)
         self.channels = int(channels)
         self.max_block = int(max_block)
-        self._dry = np.zeros((channels, max_block), np.float32)
-        self._wet = np.zeros((channels, max_block), np.float32)
+        self._buffers = Buffers(channels, max_block, 0)
         self._stages: list[_Stage] = []  # built on demand: 1x needs no filter (and no scipy)
         self._ring = np.zeros((channels, 0), np.float32)  # the dry delay, as long as the stages
         self._ring_pos = np.zeros(1, np.int64)
@@ -189,26 +209,62 @@ class Chain:
                 f"block of shape {block.shape} does not fit a chain prepared for "
                 f"{self.channels} channels and {self.max_block} frames"
             )
-        bad = self._k.input_stage(
-            block, n, self._dry, self._wet, self._io_cur, self._io_tgt, self._base_coef
-        )
-        signal, count = self._wet, n
-        for stage in self._stages[: self._n_stages]:
-            self._k.upsample(signal, count, stage.up_work, stage.phases, stage.out)
-            signal, count = stage.out, 2 * count
-        bad += self._k.gru(
-            signal, count, self._y1, self._gru_cur, self._gru_tgt, self._gru_coef, self._gru_k
-        )
-        for index in range(self._n_stages - 1, -1, -1):
-            count //= 2
-            target = self._stages[index - 1].out if index else self._wet
-            stage = self._stages[index]
-            self._k.downsample(signal, count, 2, stage.down_work, stage.h_rev, target)
-            signal = target
+        self._buffers.frames = n
+        bad = self.front(block, self._buffers)
+        bad += self.gru(self._buffers)
+        self.back(self._buffers, out)
         self._last_n = n
+        self.nonfinite_count += bad
+
+    # -- the three parts of process_into, for a pipeline that runs them in threads of their own
+    # (each touches only its own state, so a block may be in each part at once)
+    def new_buffers(self) -> Buffers:
+        """A set of working arrays for one block in flight (allocates)."""
+        return Buffers(self.channels, self.max_block, self._n_stages)
+
+    def front(self, block: np.ndarray, buffers: Buffers) -> int:
+        """Drive and upsampling of ``block`` (frames <= max_block, channels) into ``buffers``;
+        returns the count of non-finite input samples (they count as silence)."""
+        n = buffers.frames = block.shape[0]
+        bad = int(
+            self._k.input_stage(
+                block, n, buffers.dry, buffers.wet, self._io_cur, self._io_tgt, self._base_coef
+            )
+        )
+        signal = buffers.wet
+        for stage, out in zip(self._stages[: self._n_stages], buffers.rates, strict=False):
+            self._k.upsample(signal, n, stage.up_work, stage.phases, out)
+            signal, n = out, 2 * n
+        return bad
+
+    def gru(self, buffers: Buffers) -> int:
+        """The GRU, in place at the top rate; returns the count of non-finite samples there."""
+        top = buffers.rates[self._n_stages - 1] if self._n_stages else buffers.wet
+        return int(
+            self._k.gru(
+                top,
+                buffers.frames * self._factor,
+                self._y1,
+                self._gru_cur,
+                self._gru_tgt,
+                self._gru_coef,
+                self._gru_k,
+            )
+        )
+
+    def back(self, buffers: Buffers, out: np.ndarray) -> None:
+        """Downsampling, DC blocker, output gain and mix of ``buffers`` into ``out`` (frames,
+        channels)."""
+        n = buffers.frames
+        for index in range(self._n_stages - 1, -1, -1):
+            target = buffers.rates[index - 1] if index else buffers.wet
+            stage = self._stages[index]
+            self._k.downsample(
+                buffers.rates[index], n * 2**index, 2, stage.down_work, stage.h_rev, target
+            )
         self._k.output_stage(
-            signal,
-            self._dry,
+            buffers.wet,
+            buffers.dry,
             n,
             self._ring,
             self._latency,
@@ -220,7 +276,6 @@ class Chain:
             self._base_coef,
             out,
         )
-        self.nonfinite_count += bad
 
     def settle_dc_blocker(self) -> None:
         """Put the DC blocker in the periodic steady state of the last block's wet signal.
@@ -229,7 +284,7 @@ class Chain:
         is still settling; with this the next period comes out exactly in steady state.
         """
         if self._last_n:
-            wet = np.ascontiguousarray(self._wet[:, : self._last_n])
+            wet = np.ascontiguousarray(self._buffers.wet[:, : self._last_n])
             kernels.dc_settle(wet, self._dc_state, self._dc_pole)
 
     # -- configuration -----------------------------------------------------------------------
@@ -256,5 +311,6 @@ class Chain:
         while len(self._stages) < count:
             stage_max_in = self.max_block * 2 ** len(self._stages)
             self._stages.append(_Stage(len(self._stages) + 1, self.channels, stage_max_in))
+            self._buffers.grow(len(self._stages))
             longest = sum(filters.stage_latency(s) for s in range(1, len(self._stages) + 1))
             self._ring = np.zeros((self.channels, longest), np.float32)
