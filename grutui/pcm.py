@@ -6,8 +6,8 @@ rest but the GRU). For the little-endian WAV family (WAV, WAVEX, RF64, W64) with
 32-bit integer samples (and 32-bit float when reading), render moves the bytes with
 libsndfile's ``sf_read_raw``/``sf_write_raw`` (libsndfile still reads and writes the headers)
 and converts them here, to exactly the values libsndfile gives and takes (``tests/test_pcm.py``
-compares them on every 16- and 24-bit value and the edges of the float conversions). Float output stays with libsndfile: it writes a PEAK
-chunk from the samples it converts.
+compares them on every 16- and 24-bit value and the edges of the float conversions). Float
+output stays with libsndfile: it writes a PEAK chunk from the samples it converts.
 
 python-soundfile has no public raw calls, so this reaches its cffi handles (``_snd``,
 ``_ffi``, ``SoundFile._file``); where they are missing everything goes through libsndfile's
