@@ -23,6 +23,8 @@ import numba as nb
 import numpy as np
 import soundfile as sf
 
+from grutui.jit import njit
+
 _OPTS: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 _FAMILY = ("WAV", "WAVEX", "RF64", "W64")
 WIDTH = {"PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4}
@@ -90,14 +92,14 @@ def write(f: sf.SoundFile, block: np.ndarray, scratch: np.ndarray | None = None)
 
 
 # -- the conversions: libsndfile's own, sample for sample ------------------------------------
-@nb.njit("void(uint8[::1], float32[::1])", **_OPTS)
+@njit("void(uint8[::1], float32[::1])", **_OPTS)
 def decode_pcm16(raw, out):  # pragma: no cover - compiled
     for j in range(out.shape[0]):
         v = np.int32(raw[2 * j]) | (np.int32(raw[2 * j + 1]) << 8)
         out[j] = np.float32(v - ((v & 0x8000) << 1)) * np.float32(1.0 / 32768.0)
 
 
-@nb.njit("void(uint8[::1], float32[::1])", **_OPTS)
+@njit("void(uint8[::1], float32[::1])", **_OPTS)
 def decode_pcm24(raw, out):  # pragma: no cover - compiled
     for j in range(out.shape[0]):
         k = 3 * j
@@ -105,14 +107,14 @@ def decode_pcm24(raw, out):  # pragma: no cover - compiled
         out[j] = np.float32(v - ((v & 0x800000) << 1)) * np.float32(1.0 / 8388608.0)
 
 
-@nb.njit("void(uint8[::1], float32[::1])", **_OPTS)
+@njit("void(uint8[::1], float32[::1])", **_OPTS)
 def decode_pcm32(raw, out):  # pragma: no cover - compiled
     ints = raw.view(np.int32)
     for j in range(out.shape[0]):
         out[j] = np.float32(ints[j]) * np.float32(1.0 / 2147483648.0)
 
 
-@nb.njit("void(uint8[::1], float32[::1])", **_OPTS)
+@njit("void(uint8[::1], float32[::1])", **_OPTS)
 def decode_float(raw, out):  # pragma: no cover - compiled
     floats = raw.view(np.float32)
     for j in range(out.shape[0]):
@@ -128,7 +130,7 @@ def _scaled(x):  # pragma: no cover - compiled
     return s, high, low
 
 
-@nb.njit("void(float32[::1], uint8[::1])", **_OPTS)
+@njit("void(float32[::1], uint8[::1])", **_OPTS)
 def encode_pcm24(x, raw):  # pragma: no cover - compiled
     for j in range(x.shape[0]):
         s, high, low = _scaled(x[j])
@@ -144,7 +146,7 @@ def encode_pcm24(x, raw):  # pragma: no cover - compiled
         raw[3 * j + 2] = np.uint8((v >> 16) & 0xFF)
 
 
-@nb.njit("void(float32[::1], uint8[::1])", **_OPTS)
+@njit("void(float32[::1], uint8[::1])", **_OPTS)
 def encode_pcm32(x, raw):  # pragma: no cover - compiled
     ints = raw.view(np.int32)
     for j in range(x.shape[0]):
@@ -152,6 +154,28 @@ def encode_pcm32(x, raw):  # pragma: no cover - compiled
         ints[j] = (
             np.int32(0x7FFFFFFF) if high else np.int32(-0x80000000) if low else np.int32(np.rint(s))
         )
+
+
+@njit("Tuple((float32, int64))(float32[::1], float32)", **_OPTS)
+def scale_and_measure(x, gain):  # pragma: no cover - compiled
+    """``x *= gain`` in place; returns the peak magnitude and the count of samples over 1."""
+    peak = np.float32(0.0)
+    over = 0
+    for j in range(x.shape[0]):
+        v = x[j] * gain
+        x[j] = v
+        a = abs(v)
+        peak = max(peak, a)
+        over += 1 if a > 1.0 else 0
+    return peak, over
+
+
+@njit("void(float32[::1], float64[::1], int16[::1])", **_OPTS)
+def quantise_pcm16(x, noise, out):  # pragma: no cover - compiled
+    """``round(x * 32767 + noise)`` clipped to 16 bits (``x * 32767`` in float32, as numpy)."""
+    for j in range(x.shape[0]):
+        v = np.rint(np.float64(x[j] * np.float32(32767.0)) + noise[j])
+        out[j] = np.int16(min(max(v, -32768.0), 32767.0))
 
 
 _DECODERS = {

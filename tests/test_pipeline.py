@@ -97,6 +97,7 @@ def test_a_slow_writer_holds_the_reader_back():
         taken += 1
         if taken in (1, 50):
             time.sleep(0.5)  # a slow disk: everything upstream has time to run ahead
-            # 3 in the chain, 3 results, 2 read, one in the front's and one in the reader's hand
-            assert pulled - taken <= 3 + 3 + 2 + 1 + 1
+            # 3 in the chain, 3 results waiting and one more done, 2 read, one in the front's
+            # and one in the reader's hand
+            assert pulled - taken <= 3 + 3 + 1 + 2 + 1 + 1
     assert taken == 200

@@ -15,11 +15,11 @@ per sample with coefficient ``coef``, the same smoothing time at any rate.
 
 from __future__ import annotations
 
-import math
 import threading
 from types import FunctionType, SimpleNamespace
 from typing import Any
 
+import numba as nb
 import numpy as np
 
 from grutui.dsp.gru_kernel import gru as gru  # re-exported: the chain calls kernels.gru
@@ -33,6 +33,23 @@ _FIR_OPTS = {**_OPTS, "fastmath": {"reassoc", "contract", "nsz", "arcp"}}
 DRIVE, OUTPUT, MIX, DC = 0, 1, 2, 3
 
 
+@nb.njit(inline="always")
+def _input_channel(x, c, n, dry, wet, drive, target, coef, moving):  # pragma: no cover
+    """Channel ``c`` of the input stage; ``moving`` (a constant after inlining) keeps the drive's
+    smoothing in the loop, without it the loop vectorises."""
+    bad = 0
+    for i in range(n):
+        if moving:
+            drive += (target - drive) * coef
+        v = x[i, c]
+        ok = v - v == np.float32(0.0)
+        bad += 0 if ok else 1
+        v = v if ok else np.float32(0.0)
+        dry[c, i] = v
+        wet[c, i] = np.float32(v * drive)
+    return bad, drive
+
+
 @njit(
     "int64(float32[:, ::1], int64, float32[:, ::1], float32[:, ::1], "
     "float64[::1], float64[::1], float64)",
@@ -43,18 +60,17 @@ def input_stage(x, n, dry, wet, cur, tgt, coef):  # pragma: no cover - compiled
 
     Non-finite samples become 0 so they cannot poison the recurrent state; returns their count.
     """
-    channels = x.shape[1]
     bad = 0
-    for i in range(n):
-        cur[DRIVE] += (tgt[DRIVE] - cur[DRIVE]) * coef
-        gain = cur[DRIVE]
-        for c in range(channels):
-            v = x[i, c]
-            if not math.isfinite(v):
-                v = np.float32(0.0)
-                bad += 1
-            dry[c, i] = v
-            wet[c, i] = np.float32(v * gain)
+    drive = cur[DRIVE]
+    moving = drive + (tgt[DRIVE] - drive) * coef != drive
+    for c in range(x.shape[1]):
+        if moving:
+            count, end = _input_channel(x, c, n, dry, wet, cur[DRIVE], tgt[DRIVE], coef, True)
+        else:
+            count, end = _input_channel(x, c, n, dry, wet, cur[DRIVE], tgt[DRIVE], coef, False)
+        bad += count
+        drive = end
+    cur[DRIVE] = drive
     return bad
 
 
@@ -193,6 +209,37 @@ def dc_settle(wet, state, pole):  # pragma: no cover - compiled
         state[c, 1] = y / (1.0 - pole**period)
 
 
+@nb.njit(inline="always")
+def _output_channel(
+    wet, dry, n, ring, delay, pos, dc_state, pole, p, t, coef, out, c, moving
+):  # pragma: no cover - compiled
+    """Channel ``c`` of the output stage; ``p``/``t``: output gain, mix and DC blocker amount
+    and their targets, smoothed in the loop while ``moving`` (a constant after inlining)."""
+    gain, mix, dc = p
+    x1 = dc_state[c, 0]
+    y1 = dc_state[c, 1]
+    for i in range(n):
+        if moving:
+            gain += (t[0] - gain) * coef
+            mix += (t[1] - mix) * coef
+            dc += (t[2] - dc) * coef
+        v = np.float64(wet[c, i])
+        hp = v - x1 + pole * y1
+        x1 = v
+        y1 = hp
+        w = (v + dc * (hp - v)) * gain
+        if delay > 0:
+            d = np.float64(ring[c, pos])
+            ring[c, pos] = dry[c, i]
+            pos = pos + 1 if pos + 1 < delay else 0
+        else:
+            d = np.float64(dry[c, i])
+        out[i, c] = np.float32(mix * w + (1.0 - mix) * d)
+    dc_state[c, 0] = x1
+    dc_state[c, 1] = y1
+    return (gain, mix, dc), pos
+
+
 @njit(
     "void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], int64, int64[::1],"
     " float64[:, ::1], float64, float64[::1], float64[::1], float64, float32[:, ::1])",
@@ -205,30 +252,26 @@ def output_stage(
 
     The DC blocker always runs and is cross-faded by its smoothed on/off amount, so switching it
     does not click. The dry path goes through the first ``delay`` columns of ``ring`` (the
-    chain's latency) to stay aligned.
+    chain's latency) to stay aligned. Channel by channel, each with its own copy of the
+    (deterministic) smoothing, which is left out once settled.
     """
-    channels = wet.shape[0]
-    pos = ring_pos[0] if ring_pos[0] < delay else 0
-    for i in range(n):
-        for s in range(1, 4):
-            cur[s] += (tgt[s] - cur[s]) * coef
-        gain, mix, dc = cur[OUTPUT], cur[MIX], cur[DC]
-        for c in range(channels):
-            v = np.float64(wet[c, i])
-            hp = v - dc_state[c, 0] + pole * dc_state[c, 1]
-            dc_state[c, 0] = v
-            dc_state[c, 1] = hp
-            w = (v + dc * (hp - v)) * gain
-            if delay > 0:
-                d = np.float64(ring[c, pos])
-                ring[c, pos] = dry[c, i]
-            else:
-                d = np.float64(dry[c, i])
-            out[i, c] = np.float32(mix * w + (1.0 - mix) * d)
-        if delay > 0:
-            pos += 1
-            if pos == delay:
-                pos = 0
+    start = (cur[OUTPUT], cur[MIX], cur[DC])
+    t = (tgt[OUTPUT], tgt[MIX], tgt[DC])
+    moving = False
+    for j in range(3):
+        moving |= start[j] + (t[j] - start[j]) * coef != start[j]
+    pos0 = ring_pos[0] if ring_pos[0] < delay else 0
+    p, pos = start, pos0
+    for c in range(wet.shape[0]):
+        if moving:
+            p, pos = _output_channel(
+                wet, dry, n, ring, delay, pos0, dc_state, pole, start, t, coef, out, c, True
+            )
+        else:
+            p, pos = _output_channel(
+                wet, dry, n, ring, delay, pos0, dc_state, pole, start, t, coef, out, c, False
+            )
+    cur[OUTPUT], cur[MIX], cur[DC] = p
     ring_pos[0] = pos
 
 

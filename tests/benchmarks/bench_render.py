@@ -5,7 +5,7 @@
 written by its own ``AudioFile`` (``pip install -e '.[bench]'``), each a fresh process after one
 warm-up run (numba's cache warm). The runs of one round follow each other, rounds repeat, and
 figures are medians; the ratio to pedalboard is the median of the per-round ratios, so a busy
-moment on a shared machine hits both sides.
+moment on a shared machine hits both sides. ``--stages`` adds where the time of a render goes.
 """
 
 from __future__ import annotations
@@ -80,12 +80,67 @@ def commands(source: Path, folder: Path) -> dict[str, list[str]]:
     return runs
 
 
+def profile(source: str, factor: int) -> None:
+    """Where the time of one render goes: CPU seconds of each part in the thread that runs it
+    (``time.thread_time`` around every call), in this process; printed as a table."""
+    started = time.perf_counter()
+    import grutui.render as render
+    from grutui import pcm, render_io
+    from grutui.dsp import kernels
+
+    spent: dict[str, float] = {}
+
+    def timed(name: str, func):  # type: ignore[no-untyped-def]
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t = time.thread_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.thread_time() - t
+
+        return call
+
+    for name in ("input_stage", "upsample", "gru", "downsample", "output_stage"):
+        setattr(kernels, name, timed(f"kernel {name}", getattr(kernels, name)))
+
+    class RawCalls:  # libsndfile's raw reads and writes, timed
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return timed(f"libsndfile {name}", getattr(snd, name))
+
+    snd = pcm._SND
+    pcm._SND = RawCalls()
+    for table, label in ((pcm._DECODERS, "decode"), (pcm._ENCODERS, "encode")):
+        for subtype, func in table.items():
+            table[subtype] = timed(f"{label} {subtype}", func)
+    pcm.scale_and_measure = timed("gain, peak, clip count", pcm.scale_and_measure)
+    pcm.quantise_pcm16 = timed("dither 16 bit", pcm.quantise_pcm16)
+    render_io.Writer.write = timed("writer (all of it)", render_io.Writer.write)  # type: ignore
+    from grutui.preset_store import find
+
+    params = find(PRESET).params.replace(oversample=factor)
+    ready = time.perf_counter()
+    out = Path(source).with_name(f"profile-{factor}x.wav")
+    cpu = time.process_time()
+    render.render_file(source, out, params, force=True)
+    wall = time.perf_counter() - ready
+    cpu = time.process_time() - cpu
+    print(f"  import and kernel loading  {ready - started:6.2f} s")
+    print(f"  render (wall)              {wall:6.2f} s, CPU {cpu:.2f} s in all threads")
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        print(f"    {name:<24} {seconds:6.2f} s  {seconds / cpu * 100:5.1f} % of the CPU")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a 2-minute file, 3 rounds")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the test file")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of runs (median)")
+    parser.add_argument("--stages", action="store_true", help="also show where the time goes")
+    parser.add_argument("--profile", nargs=2, metavar=("FILE", "FACTOR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile:
+        profile(args.profile[0], int(args.profile[1]))
+        return 0
     minutes, rounds = (2.0, 3) if args.quick else (args.minutes, args.rounds)
     seconds = minutes * 60
     with tempfile.TemporaryDirectory() as name:
@@ -117,6 +172,16 @@ def main() -> int:
                 f"{label:<12} {took:8.2f} {seconds / took:11.0f}x {ratio:13.2f}x"
                 f" {statistics.median(memory[label]):8.0f}{target.get(label, '')}"
             )
+        if args.stages:
+            for factor in (1, 4):
+                print(f"\nwhere the time goes at {factor}x (CPU seconds per part, its own thread):")
+                out = subprocess.run(
+                    [sys.executable, __file__, "--profile", str(source), str(factor)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                print(out.stdout, end="")
     return 0
 
 
