@@ -21,7 +21,13 @@ class ParamError(GrutuiError, ValueError):
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One parameter: its name, label, range, default, step, unit and one-line help."""
+    """One parameter: its name, label, range, default, step, unit and one-line help.
+
+    ``taper`` and ``pivot`` shape a slider's travel (``position``): with a taper above 1 the
+    travel near ``pivot`` (the minimum unless given) is spread out and the far ends squeezed,
+    for a parameter whose useful part is a corner of its range. ``useful`` is the part of the
+    range where settings sound musical (what "randomise" draws from); the whole range if None.
+    """
 
     name: str
     label: str
@@ -33,6 +39,9 @@ class ParamSpec:
     help: str
     kind: str = "float"  # "float", "choice" or "bool"
     choices: tuple[float, ...] = ()
+    taper: float = 1.0
+    pivot: float | None = None
+    useful: tuple[float, float] | None = None
 
     def parse(self, text: str) -> float | int | bool:
         """Parse a value typed by a user (``--set``, the value editor) and validate it."""
@@ -84,15 +93,35 @@ class ParamSpec:
             )
         return value
 
-    def format(self, value: float | int | bool) -> str:
-        """The value as a user reads it, with its unit."""
+    @property
+    def decimals(self) -> int:
+        """Decimal places that show a tenth of a step (the fine keys' step), so every step
+        changes what is shown."""
+        if self.kind != "float":
+            return 0
+        return max(0, -math.floor(math.log10(self.step / 10) + 1e-9))
+
+    def format_number(self, value: float | int | bool) -> str:
+        """The value as a user reads and types it, without its unit: every slider, the A/B
+        table, the value dialog and ``grutui presets show`` use this."""
         if self.kind == "bool":
             return "on" if value else "off"
         if self.kind == "choice":
             return f"{int(value)}x"
-        digits = max(0, -math.floor(math.log10(self.step) + 1e-9)) if self.step < 1 else 0
+        value = float(value)
+        digits = self.decimals
         text = f"{value:.{digits}f}"
-        return f"{text} {self.unit}" if self.unit else text
+        # A typed value between fine steps shows its own digits (up to 6) rather than a
+        # rounding of itself.
+        while digits < 6 and abs(float(text) - value) > 1e-9 * max(1.0, abs(value)):
+            digits += 1
+            text = f"{value:.{digits}f}"
+        return text.removeprefix("-") if float(text) == 0.0 else text
+
+    def format(self, value: float | int | bool) -> str:
+        """The value as a user reads it, with its unit (``format_number`` plus the unit)."""
+        text = self.format_number(value)
+        return f"{text} {self.unit}" if self.unit and self.kind == "float" else text
 
     def clamp_step(self, value: float | int | bool, steps: float) -> float | int | bool:
         """``value`` moved by ``steps`` steps (choices and booleans move to a neighbour)."""
@@ -102,7 +131,10 @@ class ParamSpec:
             direction = (steps > 0) - (steps < 0)
             position = self.choices.index(float(value)) + direction
             return int(self.choices[min(max(position, 0), len(self.choices) - 1)])
-        moved = round((float(value) + steps * self.step) / (self.step / 10)) * (self.step / 10)
+        fine = self.step / 10
+        # rounded to the shown digits too: 3 * 0.1 is 0.30000000000000004, not what a preset
+        # file should say
+        moved = round(round((float(value) + steps * self.step) / fine) * fine, self.decimals)
         return float(min(max(moved, self.minimum), self.maximum))
 
     @property
@@ -113,16 +145,41 @@ class ParamSpec:
         return int(self.default) if self.kind == "choice" else float(self.default)
 
     def fraction(self, value: float | int | bool) -> float:
-        """Position of ``value`` in the range, 0..1 (for a slider's bar)."""
+        """Position of ``value`` on a slider's travel, 0..1, following the taper."""
         if self.kind == "bool":
             return 1.0 if value else 0.0
         if self.kind == "choice":
             return self.choices.index(float(value)) / (len(self.choices) - 1)
-        return (float(value) - self.minimum) / (self.maximum - self.minimum)
+        value = min(max(float(value), self.minimum), self.maximum)
+        pivot, at = self._pivot()
+        if value >= pivot:
+            span = self.maximum - pivot
+            return at + (1.0 - at) * ((value - pivot) / span) ** (1.0 / self.taper) if span else at
+        return at - at * ((pivot - value) / (pivot - self.minimum)) ** (1.0 / self.taper)
+
+    def value_at(self, fraction: float) -> float:
+        """The float value at ``fraction`` (0..1) of a slider's travel: ``fraction``'s
+        inverse."""
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        pivot, at = self._pivot()
+        if fraction >= at:
+            part = (fraction - at) / (1.0 - at) if at < 1.0 else 0.0
+            value = pivot + (self.maximum - pivot) * part**self.taper
+        else:
+            value = pivot - (pivot - self.minimum) * ((at - fraction) / at) ** self.taper
+        return min(max(value, self.minimum), self.maximum)
+
+    def _pivot(self) -> tuple[float, float]:
+        """The pivot's value and its position (where it sits on a linear slider)."""
+        pivot = self.minimum if self.pivot is None else self.pivot
+        return pivot, (pivot - self.minimum) / (self.maximum - self.minimum)
 
 
 # Ranges cover the seed notebook's figures (Wf 10, Uf 6, Uh 4, bf 5) and the author's plugin
 # (Wh 0.01..5); defaults are the plugin's. Hot settings (Wh 8) are inside the range on purpose.
+# The useful ranges (what "randomise" draws) are the plugin's. Wh's slider gives 0..5 about
+# two thirds of its travel (taper 3); Drive's spreads the dBs around 0 and squeezes the ends,
+# where a normalised sound is either clean or already square.
 SPECS: tuple[ParamSpec, ...] = (
     ParamSpec(
         "Wf",
@@ -133,6 +190,7 @@ SPECS: tuple[ParamSpec, ...] = (
         0.1,
         "",
         "Input weight of the gate: more saturation and hysteresis in the top half",
+        useful=(0.0, 10.0),
     ),
     ParamSpec(
         "Wh",
@@ -143,6 +201,8 @@ SPECS: tuple[ParamSpec, ...] = (
         0.05,
         "",
         "Input weight of the tanh: the drive into the nonlinearity",
+        taper=3.0,
+        useful=(0.2, 5.0),
     ),
     ParamSpec(
         "Uf",
@@ -153,6 +213,7 @@ SPECS: tuple[ParamSpec, ...] = (
         0.1,
         "",
         "Feedback weight of the gate: wider gap between rising and falling branches",
+        useful=(0.0, 5.0),
     ),
     ParamSpec(
         "Uh",
@@ -163,6 +224,7 @@ SPECS: tuple[ParamSpec, ...] = (
         0.05,
         "",
         "Feedback weight into the tanh: width of the curve's central part",
+        useful=(0.0, 2.0),
     ),
     ParamSpec(
         "bf",
@@ -173,9 +235,19 @@ SPECS: tuple[ParamSpec, ...] = (
         0.1,
         "",
         "Bias of the gate: high values hold the output (odd harmonics, softer attack)",
+        useful=(-1.0, 5.0),
     ),
     ParamSpec(
-        "drive_db", "Drive", -24.0, 36.0, 0.0, 0.5, "dB", "Input gain before the nonlinearity"
+        "drive_db",
+        "Drive",
+        -24.0,
+        36.0,
+        0.0,
+        0.5,
+        "dB",
+        "Input gain before the nonlinearity",
+        taper=2.0,
+        pivot=0.0,
     ),
     ParamSpec(
         "output_db", "Output", -48.0, 12.0, 0.0, 0.5, "dB", "Output gain after the DC blocker"

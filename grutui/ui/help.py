@@ -34,6 +34,8 @@ _KEY_NAMES = {
     "escape": "esc",
     "less_than_sign": "<",
     "greater_than_sign": ">",
+    "left_parenthesis": "(",
+    "right_parenthesis": ")",
 }
 
 

@@ -7,6 +7,7 @@ and so on, see ``keys.py``). The app shows audio state through ``show_audio``.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Hashable
 from pathlib import Path
 from typing import ClassVar
@@ -70,6 +71,7 @@ class MainScreen(Screen[None]):
         self._browse_from: Params | None = None
         self._panel_due = 0  # views request after which the panel shows the new values
         self._panel_timer: Timer | None = None
+        self._rng = random.Random()  # randomise's draws
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -111,6 +113,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100 or self.size.height < 30, "-compact")
+        self.refresh_titles()
 
     # -- what the screen shows -------------------------------------------------------------
 
@@ -129,8 +132,16 @@ class MainScreen(Screen[None]):
 
     def refresh_titles(self) -> None:
         left = self.query_one("#left")
-        left.border_title = f"Parameters · slot {self.session.active}"
-        left.border_subtitle = "a/b slots · c copy"
+        session = self.session
+        morphed = session.morph_fraction
+        morph = f" · morph A→B {morphed:.0%}" if morphed is not None else ""
+        left.border_title = f"Parameters · slot {session.active}{morph}"
+        keys = (
+            "a/b · c copy · ( ) morph"
+            if self.has_class("-compact")
+            else "a/b slots · c copy · ( ) morph · n random"
+        )
+        left.border_subtitle = keys
 
     def refresh_compare(self) -> None:
         session = self.session
@@ -190,6 +201,7 @@ class MainScreen(Screen[None]):
             self._panel_timer = None
         panel = self.query_one(ParamPanel)
         panel.show(self.session.params)
+        self.refresh_titles()
         self.refresh_status()
         self.refresh_compare()
         return [*panel.sliders(), self.query_one(StatusBar), self.query_one(SlotCompare)]
@@ -260,6 +272,20 @@ class MainScreen(Screen[None]):
         session.copy_to_other()
         self.refresh_compare()
         self.app.notify(f"Copied slot {source} to slot {target}", timeout=2)
+
+    def action_randomize(self) -> None:
+        self.apply(self.session.randomize(self._rng))
+
+    def action_morph(self, delta: float) -> None:
+        session = self.session
+        if session.slots["A"] == session.slots["B"] and session.morph_fraction is None:
+            self.app.notify(
+                "Slots A and B are the same: make B another sound (b, then edit or load a "
+                "preset) to morph between them",
+                timeout=4,
+            )
+            return
+        self.apply(session.morph_by(delta))
 
     # -- views -----------------------------------------------------------------------------
 

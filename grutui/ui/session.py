@@ -5,15 +5,27 @@ Pure Python (no Textual), so the rules for undo, A/B and the "modified" mark are
 
 from __future__ import annotations
 
+import random
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grutui.params import SPECS, Params
 from grutui.preset_store import Preset
+from grutui.ui.explore import morph, randomize
 from grutui.ui.history import History
 
 SLOTS = ("A", "B")
+
+
+@dataclass(frozen=True)
+class Morph:
+    """A morph in progress: its two ends, how far along it is (0..1) and what it set."""
+
+    a: Params
+    b: Params
+    fraction: float
+    result: Params
 
 
 @dataclass
@@ -30,6 +42,7 @@ class Session:
     preset_description: str = ""
     preset_path: Path | None = None
     preset_factory: bool = False
+    morphing: Morph | None = field(default=None, repr=False)
 
     @classmethod
     def from_preset(cls, preset: Preset | None) -> Session:
@@ -123,3 +136,40 @@ class Session:
         self.preset_description = preset.description
         self.preset_path = preset.path
         self.preset_factory = preset.factory
+
+    def randomize(self, rng: random.Random) -> bool:
+        """New GRU settings in the active slot from their useful ranges (one undo step)."""
+        return self.set(randomize(self.params, rng))
+
+    @property
+    def morph_fraction(self) -> float | None:
+        """How far the active slot is along the morph from A to B (0..1), or None when it was
+        not set by the morph or anything changed since."""
+        m = self.morphing
+        if m is None or self.params != m.result:
+            return None
+        if self.slots[self.other] != (m.b if self.active == "A" else m.a):
+            return None
+        return m.fraction
+
+    def morph_by(self, delta: float) -> bool:
+        """Move the active slot ``delta`` (a fraction, negative towards A) along the morph
+        between the slots; False if A and B are the same or the morph is at its end.
+
+        A morph starts from the slots as they are (at 0 from slot A, at 1 from slot B) and
+        keeps its two ends while only the morph changes the active slot; any other change ends
+        it. A run of quick presses is one undo step.
+        """
+        fraction = self.morph_fraction
+        if fraction is None or self.morphing is None:
+            a, b = self.slots["A"], self.slots["B"]
+            fraction = 0.0 if self.active == "A" else 1.0
+        else:
+            a, b = self.morphing.a, self.morphing.b
+        target = min(max(round(fraction + delta, 6), 0.0), 1.0)
+        if a == b or target == fraction:
+            return False
+        result = morph(a, b, target)
+        self.morphing = Morph(a, b, target, result)
+        self.set(result, key=("morph", self.active))
+        return True

@@ -142,9 +142,7 @@ class ParamSlider(Widget):
         if spec.kind == "choice":  # four cells per choice, as drawn by _choices
             slot = min((x - start) // 4, len(spec.choices) - 1)
             return int(spec.choices[slot])
-        raw = spec.minimum + fraction * (spec.maximum - spec.minimum)
-        snapped = round(raw / spec.step) * spec.step
-        return float(min(max(snapped, spec.minimum), spec.maximum))
+        return spec.clamp_step(spec.value_at(fraction), 0)  # on the fine keys' grid
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         self.post_message(self.Selected(self))

@@ -36,7 +36,7 @@ class ValueDialog(ModalScreen[float | int | bool | None]):
         with Vertical(classes="dialog value"):
             yield Label(f"[b]{spec.label}[/b]  {hint}", id="value-title")
             yield Input(
-                spec.format(self._value).removesuffix(spec.unit).strip(),
+                spec.format_number(self._value),
                 id="value-input",
                 select_on_focus=True,
             )
