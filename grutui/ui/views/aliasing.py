@@ -10,19 +10,19 @@ from textual.strip import Strip
 
 from grutui.material import Aliasing, alias_tone_hz, aliasing
 from grutui.ui.views.base import PlotView, ViewState, level_words
-from grutui.ui.views.canvas import DRY_STYLE, ODD_STYLE, frame, row_of
+from grutui.ui.views.canvas import DRY_STYLE, ODD_STYLE, PLAIN, frame, row_of
 from grutui.ui.views.spectrum import db_axis, log_frequency_axis
 from grutui.ui.views.worker import Drawing, Lab, ViewRequest
 
 TOP_DBFS, FLOOR_DBFS = 0.0, -160.0
-ALIAS_STYLE = Style.parse("bold red")
+ALIAS_STYLE = Style.parse("bold yellow")  # bright without colour too (NO_COLOR)
 
 
 def aliasing_lines(result: Aliasing, width: int, height: int) -> list[Strip]:
     """Stems of the spectra: harmonics, the aliases at the factor in use (bold) and at 1x
     (dim); under them which is which, with the energy off the harmonics relative to them."""
     plot = frame(
-        width, height - 1, log_frequency_axis(result.rate_hz), db_axis(TOP_DBFS, FLOOR_DBFS, 40)
+        width, height - 2, log_frequency_axis(result.rate_hz), db_axis(TOP_DBFS, FLOOR_DBFS, 40)
     )
     if not plot.usable:
         return []
@@ -38,12 +38,18 @@ def aliasing_lines(result: Aliasing, width: int, height: int) -> list[Strip]:
     if factor > 1:
         layers.append((stems(result.spectra_dbfs[-1], ~result.harmonic), ALIAS_STYLE))
     layers.append((stems(result.spectra_dbfs[-1], result.harmonic), ODD_STYLE))
-    figures = dict(zip(result.oversample, result.aliasing_db, strict=True))
+    figures = ", ".join(
+        f"{f}x {db:.0f} dB" for f, db in zip(result.oversample, result.aliasing_db, strict=True)
+    )
     key = [("┃harmonics ", ODD_STYLE)]
     if factor > 1:
-        key.append((f"┃aliases {factor}x {figures[factor]:.0f} dB ", ALIAS_STYLE))
-    key.append((f"┃aliases 1x {figures[1]:.0f} dB", DRY_STYLE))
-    return [*plot.lines(layers), row_of(key, width)]
+        key.append((f"┃aliases at {factor}x ", ALIAS_STYLE))
+    key.append(("┃aliases at 1x", DRY_STYLE))
+    return [
+        *plot.lines(layers),
+        row_of(key, width),
+        row_of([(f"aliasing {figures}", PLAIN)], width),
+    ]
 
 
 class AliasingDrawer:
