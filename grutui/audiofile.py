@@ -75,9 +75,8 @@ def open_input(path: str | os.PathLike[str]) -> sf.SoundFile:
     try:
         f = sf.SoundFile(path)
     except sf.LibsndfileError as exc:
-        why = str(getattr(exc, "error_string", "") or exc).strip().rstrip(".")
         raise AudioFileError(
-            f"{shown}: not an audio file grutui can read ({printable(why)})"
+            f"{shown}: not an audio file grutui can read ({libsndfile_reason(exc)})"
         ) from None
     except (OSError, RuntimeError, ValueError) as exc:
         raise AudioFileError(f"{shown}: cannot read ({reason(exc)})") from None
@@ -96,11 +95,16 @@ def check_writable(fmt: str, subtype: str, channels: int, rate_hz: int) -> str |
         ):
             pass
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
-        why = str(getattr(exc, "error_string", "") or exc).strip().rstrip(".")
-        if why.lower().startswith("error :"):
-            why = why[7:].strip()
-        return why[:1].lower() + why[1:]
+        return libsndfile_reason(exc)
     return None
+
+
+def libsndfile_reason(exc: BaseException) -> str:
+    """libsndfile's words for ``exc`` as a short lower-case reason ("flac decoder lost sync")."""
+    why = str(getattr(exc, "error_string", "") or reason(exc)).strip().rstrip(".")
+    if why.lower().startswith("error :"):
+        why = why[7:].strip()
+    return printable(why[:1].lower() + why[1:])
 
 
 def decoded_bytes(frames: int, channels: int) -> int:

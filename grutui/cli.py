@@ -36,6 +36,12 @@ DESCRIPTION = (
     "A terminal workstation for the gated recurrent distortion. With no command, opens the "
     "workstation on FILE (audio or a preset .toml) or on a built-in demo sound."
 )
+WORKSTATION_HELP = """the workstation (no COMMAND):
+  FILE                an audio file to open, or a preset .toml to edit
+  --preset NAME|PATH  start from this preset
+  --live              write every change back to the preset file (not a factory preset)
+
+'grutui COMMAND --help' describes each command."""
 EXIT_BUG = 70  # sysexits' EX_SOFTWARE: an internal error, not the user's
 
 
@@ -45,7 +51,8 @@ class Parser(argparse.ArgumentParser):
     commands: list[str]  # the subcommands' names, once registered
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+        command = self.prog.removeprefix("grutui").strip()  # printed after "grutui: "
+        raise UsageError(f"{command + ': ' if command else ''}{message} (see '{self.prog} --help')")
 
 
 class Terminated(KeyboardInterrupt):
@@ -70,6 +77,8 @@ def build_parser() -> Parser:
         usage="grutui [FILE | PRESET.toml] [--preset NAME|PATH] [--live]\n"
         "       grutui COMMAND [OPTIONS]",
         description=DESCRIPTION,
+        epilog=WORKSTATION_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"grutui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="grutui")

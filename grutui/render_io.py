@@ -16,8 +16,8 @@ import numpy as np
 import soundfile as sf
 
 from grutui import pcm
+from grutui.audiofile import libsndfile_reason
 from grutui.errors import printable
-from grutui.fileio import reason
 from grutui.render_plan import RenderError
 
 BLOCK_FRAMES = 65536  # frames per read: large enough that the per-block overheads vanish
@@ -37,9 +37,9 @@ def blocks(f: sf.SoundFile, source: Path) -> Iterator[np.ndarray]:
         except StopIteration:
             return
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-            why = str(getattr(exc, "error_string", "") or reason(exc))
             raise RenderError(
-                f"{printable(source)}: read error midway ({printable(why)})"
+                f"{printable(source)}: read error midway ({libsndfile_reason(exc)}); "
+                "nothing written for it"
             ) from None
         yield block
 

@@ -75,14 +75,6 @@ class TestInputs:
         os.mkfifo(tmp_path / "pipe.wav")
         fails_cleanly(tmp_path, ["play", "pipe.wav"], 1, "named pipe")
 
-    def test_a_truncated_file(self, tmp_path):
-        write_tone(tmp_path / "whole.flac", subtype="PCM_16")
-        data = (tmp_path / "whole.flac").read_bytes()
-        (tmp_path / "cut.flac").write_bytes(data[:200])
-        result = run_grutui("render", "cut.flac", "-o", "out.wav", cwd=tmp_path)
-        assert result.returncode in (0, 1) and "Traceback" not in result.stderr
-        assert not [p for p in tmp_path.iterdir() if "part" in p.name]
-
 
 class TestPresetFiles:
     """Preset paths and contents: not regular, too big, numbers and nesting beyond reason."""
@@ -216,6 +208,17 @@ class TestBatches:
         assert "rendered 2 of 3 files; 1 failed" in result.stderr
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.wav", "c.wav"]
         assert result.stdout.count("peak -1.0 dBFS") == 2
+
+    def test_a_file_corrupt_midway_stops_alone_with_nothing_left(self, tmp_path):
+        noise = np.random.default_rng(0).uniform(-0.5, 0.5, (48000 * 3, 2)).astype(np.float32)
+        sf.write(tmp_path / "good.flac", noise, 48000, subtype="PCM_16")
+        data = bytearray((tmp_path / "good.flac").read_bytes())
+        data[len(data) // 2 : len(data) // 2 + 20000] = b"\xff" * 20000  # loses sync midway
+        (tmp_path / "bad.flac").write_bytes(bytes(data))
+        result = run_grutui("render", "bad.flac", "good.flac", "-d", "out", cwd=tmp_path)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "bad.flac: read error midway (flac decoder lost sync)" in result.stderr
+        assert [p.name for p in (tmp_path / "out").iterdir()] == ["good.flac"]
 
 
 class TestNumbers:
