@@ -32,7 +32,19 @@ class PresetError(GrutuiError, ValueError):
 
 @dataclass(frozen=True)
 class Preset:
-    """A named parameter set, with where it came from."""
+    """A named parameter set, with where it came from.
+
+    Attributes
+    ----------
+    name, description : str
+        As the file gives them (the name defaults to the file name's stem).
+    params : Params
+        The settings; parameters the file leaves out have their defaults.
+    path : Path or None
+        The file, if any.
+    factory : bool
+        True for a preset that ships with grutui (read-only).
+    """
 
     name: str
     description: str

@@ -188,7 +188,18 @@ class Chain:
 
     # -- processing --------------------------------------------------------------------------
     def process(self, block: np.ndarray) -> np.ndarray:
-        """Process ``block`` (frames, channels) of any length; returns a new float32 array."""
+        """Process the next ``block`` of the stream.
+
+        Parameters
+        ----------
+        block : array_like
+            (frames, channels) or (frames,) for one channel, any length, full scale 1.0.
+
+        Returns
+        -------
+        ndarray
+            A new float32 (frames, channels) array, ``latency_frames`` behind the input.
+        """
         block = np.asarray(block, dtype=np.float32)
         if block.ndim == 1:
             block = block[:, None]
