@@ -67,6 +67,13 @@ class RenderResult:
     peak_dbfs: float
     clipped: int
 
+    def summary(self, name: str | None = None) -> str:
+        """``NAME: peak -0.3 dBFS, 12 samples clipped``, the line ``grutui render`` prints and
+        the workstation's render dialog shows; ``name`` defaults to the target's path."""
+        peak = f"{self.peak_dbfs:+.1f} dBFS" if math.isfinite(self.peak_dbfs) else "silent"
+        line = f"{printable(self.target) if name is None else name}: peak {peak}"
+        return line + (f", {self.clipped} samples clipped" if self.clipped else "")
+
 
 @dataclass
 class BatchResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -91,11 +90,7 @@ def _print_result(job: Job, result: RenderResult | None, error: str | None) -> N
     if result is None:
         print(f"grutui: {printable(error or '')}", file=sys.stderr, flush=True)
         return
-    peak = f"{result.peak_dbfs:+.1f} dBFS" if math.isfinite(result.peak_dbfs) else "silent"
-    line = f"{printable(result.target)}: peak {peak}"
-    if result.clipped:
-        line += f", {result.clipped} samples clipped"
-    print(line, flush=True)
+    print(result.summary(), flush=True)
     if result.clipped:
         print(
             f"grutui: warning: {printable(result.target)}: {result.clipped} samples clipped "

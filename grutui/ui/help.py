@@ -64,7 +64,7 @@ def keys_table(bindings: Iterable[BindingType]) -> Table:
     table.add_column("key", style="bold cyan", no_wrap=True, width=22)
     table.add_column("does", ratio=1)
     for keys, description in binding_rows(bindings):
-        table.add_row(keys, description)
+        table.add_row(Text(keys), Text(description))  # "[" is a key, not markup
     return table
 
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label
 
 from grutui.ui.source import audio_extensions
+from grutui.ui.text import heading
 
 
 class AudioTree(DirectoryTree):
@@ -43,7 +44,7 @@ class OpenDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog open"):
-            yield Label("[b]Open an audio file[/b]  (enter on a file, or type a path)")
+            yield Label(heading("Open an audio file", "(enter on a file, or type a path)"))
             yield AudioTree(self._start, id="open-tree")
             yield Input(str(self._start) + "/", placeholder="path of an audio file", id="open-path")
             with Horizontal(classes="buttons"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -74,5 +75,5 @@ class ParamPanel(Vertical, can_focus=True):
                 ", ".join(f"{c:g}x" for c in spec.choices) if spec.kind == "choice" else "on/off"
             )
         self.query_one("#param-help", Static).update(
-            f"{spec.label}: {spec.help} ({limits}, default {spec.format(spec.default)})"
+            Content(f"{spec.label}: {spec.help} ({limits}, default {spec.format(spec.default)})")
         )

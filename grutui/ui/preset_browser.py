@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from grutui import preset_store as presets
 from grutui.params import SPECS, Params
 from grutui.preset_store import Preset
+from grutui.ui.text import heading
 
 
 def _summary(params: Params) -> str:
@@ -33,12 +34,10 @@ class PresetBrowser(ModalScreen[Preset | None]):
         super().__init__()
         self._preview = preview
         self._current = (current or "").lower()
-        self.presets: list[Preset] = []  # as listed, in order
-        self._error = ""
-        try:
-            self.presets = presets.list_presets()
-        except presets.PresetError as exc:
-            self._error = str(exc)
+        found, broken = presets.scan()
+        self.presets: list[Preset] = found  # as listed, in order
+        # A file that does not load is named, not hidden: the user may have made it.
+        self._broken = "\n".join(f"not listed: {error}" for error in broken)
 
     def compose(self) -> ComposeResult:
         options = []
@@ -48,9 +47,12 @@ class PresetBrowser(ModalScreen[Preset | None]):
                 Option(Text.assemble((f"{preset.name:<22}", "bold"), " ", origin), id=str(i))
             )
         with Vertical(classes="dialog presets"):
-            yield Label("[b]Presets[/b]  ↑/↓ preview · enter load · escape back")
+            yield Label(heading("Presets", "↑/↓ preview · enter load · escape back"))
             yield OptionList(*options, id="preset-list")
-            yield Static(self._error, id="preset-description")
+            yield Static(id="preset-description")
+            broken = Static(Text(self._broken, "red"), id="preset-broken")
+            broken.display = bool(self._broken)
+            yield broken
 
     def on_mount(self) -> None:
         option_list = self.query_one("#preset-list", OptionList)

@@ -1,4 +1,5 @@
-"""Render the loaded sound to a file: path, format, subtype, oversampling, progress, cancel."""
+"""Render the loaded sound to a file: path, format, subtype, oversampling, normalising,
+progress, cancel, and what was written (its peak and clipped samples)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import soundfile as sf
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select
 
@@ -21,6 +23,14 @@ from grutui.errors import GrutuiError
 from grutui.params import SPEC_BY_NAME, Params
 from grutui.ui.confirm import ConfirmDialog
 from grutui.ui.source import Source
+from grutui.ui.text import failure, heading
+
+if TYPE_CHECKING:  # the render module loads the DSP kernels: imported when rendering
+    from grutui.render import RenderResult
+
+
+NORMALIZE_CHOICES = ("off", "-0.1", "-1", "-3", "-6")  # dBFS peaks offered
+NORMALIZE_AFTER_CLIP = "-1"  # what the dialog proposes when a render clipped
 
 
 def formats() -> dict[str, list[str]]:
@@ -62,13 +72,15 @@ class RenderDialog(ModalScreen[Path | None]):
         self._cancel: threading.Event | None = None
         self.fraction = 0.0  # of the render done, 0..1
         self.rendering = False
+        self.result: RenderResult | None = None  # the last file written here
 
     def compose(self) -> ComposeResult:
         output = default_output(self.source)
         suffix = output.suffix if output.suffix in self._formats else ".wav"
         oversample = SPEC_BY_NAME["oversample"]
         with Vertical(classes="dialog render"):
-            yield Label(f"[b]Render[/b] {self.source.name} through the chain", id="render-title")
+            title = heading("Render", f"{self.source.name} through the chain")
+            yield Label(title, id="render-title")
             yield Label("Output file")
             yield Input(shown_path(output), id="render-path")
             with Horizontal(classes="fields"):
@@ -95,6 +107,14 @@ class RenderDialog(ModalScreen[Path | None]):
                         value=self.params.oversample,
                         allow_blank=False,
                         id="render-oversample",
+                    )
+                with Vertical():
+                    yield Label("Normalise peak")
+                    yield Select(
+                        [(c if c == "off" else f"{c} dBFS", c) for c in NORMALIZE_CHOICES],
+                        value="off",
+                        allow_blank=False,
+                        id="render-normalize",
                     )
             yield ProgressBar(total=1.0, show_eta=False, id="render-progress")
             yield Label("", id="render-message", classes="hint")
@@ -136,8 +156,10 @@ class RenderDialog(ModalScreen[Path | None]):
         else:
             self.action_cancel()
 
-    def _say(self, text: str) -> None:
-        self.query_one("#render-message", Label).update(text)
+    def _say(self, text: str | Content) -> None:
+        self.query_one("#render-message", Label).update(
+            Content(text) if isinstance(text, str) else text
+        )
 
     def start(self, force: bool = False) -> None:
         """Check the output path, ask before overwriting, then render in a thread."""
@@ -145,20 +167,24 @@ class RenderDialog(ModalScreen[Path | None]):
             return
         text = self.query_one("#render-path", Input).value.strip()
         if not text:
-            self._say("[b red]✗[/] give an output file name")
+            self._say(failure("give an output file name"))
             return
         target = Path(text).expanduser()
         if not target.is_absolute():
             target = Path.cwd() / target
         if target.suffix.lower() not in self._formats:
             self._say(
-                f"[b red]✗[/] unknown extension {target.suffix or '(none)'}; "
-                f"use one of {', '.join(self._formats)}"
+                failure(
+                    f"unknown extension {target.suffix or '(none)'}; "
+                    f"use one of {', '.join(self._formats)}"
+                )
             )
             return
         if self.source.path is not None and target.resolve() == self.source.path.resolve():
-            self._say("[b red]✗[/] that is the input file; never overwritten: choose another name")
+            self._say(failure("that is the input file; never overwritten: choose another name"))
             return
+        if self.result is not None and target == self.result.target:
+            force = True  # written by this dialog a moment ago: rendering again replaces it
         if target.exists() and not force:
 
             def answered(yes: bool | None) -> None:
@@ -173,6 +199,8 @@ class RenderDialog(ModalScreen[Path | None]):
         subtype = self.query_one("#render-subtype", Select).value
         oversample = self.query_one("#render-oversample", Select).value
         params = self.params.replace(oversample=oversample)
+        chosen = self.query_one("#render-normalize", Select).value
+        normalize_dbfs = None if chosen == "off" else float(str(chosen))
         self._cancel = threading.Event()
         self.fraction = 0.0  # of the render done, 0..1
         self.rendering = True
@@ -180,7 +208,7 @@ class RenderDialog(ModalScreen[Path | None]):
         self.query_one("#close", Button).label = "Cancel"
         self._say(f"rendering to {shown_path(target)} …")
         self._progress_timer = self.set_interval(0.1, self._show_progress)
-        self._run_render(target, params, str(subtype), force, self._cancel)
+        self._run_render(target, params, str(subtype), normalize_dbfs, force, self._cancel)
 
     def _show_progress(self) -> None:
         self.query_one("#render-progress", ProgressBar).update(progress=self.fraction)
@@ -191,7 +219,13 @@ class RenderDialog(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="render")
     def _run_render(
-        self, target: Path, params: Params, subtype: str, force: bool, cancel: threading.Event
+        self,
+        target: Path,
+        params: Params,
+        subtype: str,
+        normalize_dbfs: float | None,
+        force: bool,
+        cancel: threading.Event,
     ) -> None:
         from grutui import render
 
@@ -208,10 +242,11 @@ class RenderDialog(ModalScreen[Path | None]):
                 target,
                 params,
                 subtype=subtype,
+                normalize_dbfs=normalize_dbfs,
                 force=force,
                 progress=self._progress,
                 cancel=cancel,
-            ).target
+            )
             self.app.call_from_thread(self._finished, written, None)
         except render.RenderCancelled:
             self.app.call_from_thread(self._finished, None, None)
@@ -224,22 +259,44 @@ class RenderDialog(ModalScreen[Path | None]):
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
 
-    def _finished(self, written: Path | None, error: str | None) -> None:
+    def _finished(self, written: RenderResult | None, error: str | None) -> None:
         self.rendering = False
         self._progress_timer.stop()
         self.query_one("#render", Button).disabled = False
         self.query_one("#close", Button).label = "Close"
         if written is not None:
+            self.result = written
             self.query_one("#render-progress", ProgressBar).update(progress=1.0)
-            self.app.notify(f"Rendered {shown_path(written)}", title="Render done")
-            self.dismiss(written)
+            self._show_result(written)
         elif error is not None:
-            self._say(f"[b red]✗[/] {error}")
+            self._say(failure(error))
             self.app.notify(error, title="Render failed", severity="error")
         else:
             self.query_one("#render-progress", ProgressBar).update(progress=0.0)
             self._say("cancelled: no file was written")
             self.app.notify("Render cancelled; no file was written", title="Render")
+
+    def _show_result(self, result: RenderResult) -> None:
+        """What was written, as ``grutui render`` prints it; after a clip, the way out."""
+        line = result.summary(shown_path(result.target))
+        if not result.clipped:
+            self._say(Content.assemble(("✓ ", "bold green"), line))
+            self.app.notify(line, title="Render done")
+            return
+        self.query_one("#render-normalize", Select).value = NORMALIZE_AFTER_CLIP
+        self.query_one("#render", Button).focus()
+        self._say(
+            Content.assemble(
+                failure(line),
+                f" to full scale in {result.subtype}. Normalise is now "
+                f"{NORMALIZE_AFTER_CLIP} dBFS: render again (enter) to keep the peaks.",
+            )
+        )
+        self.app.notify(
+            f"{line} to full scale; normalising keeps the peaks",
+            title="Render clipped",
+            severity="warning",
+        )
 
     def action_cancel(self) -> None:
         if self.rendering and self._cancel is not None:

@@ -15,6 +15,7 @@ from grutui import preset_store as presets
 from grutui.params import Params
 from grutui.preset_store import Preset
 from grutui.ui.confirm import ConfirmDialog
+from grutui.ui.text import failure, heading
 
 
 class SavePresetDialog(ModalScreen[Preset | None]):
@@ -42,7 +43,7 @@ class SavePresetDialog(ModalScreen[Preset | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog save"):
-            yield Label("[b]Save preset[/b]")
+            yield Label(heading("Save preset"))
             yield Label("Name")
             yield Input(self._preset_name, id="save-name")
             yield Label("Description")
@@ -107,7 +108,7 @@ class SavePresetDialog(ModalScreen[Preset | None]):
         self.dismiss(Preset(name, description, self.params, path, factory=False))
 
     def _fail(self, message: str) -> None:
-        self.query_one("#save-message", Label).update(f"[b red]✗[/] {message}")
+        self.query_one("#save-message", Label).update(failure(message))
         self.app.notify(message, title="Not saved", severity="error")
 
     def action_cancel(self) -> None:

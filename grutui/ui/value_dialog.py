@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from grutui.params import ParamError, ParamSpec
+from grutui.ui.text import failure, heading
 
 
 class ValueDialog(ModalScreen[float | int | bool | None]):
@@ -34,7 +35,7 @@ class ValueDialog(ModalScreen[float | int | bool | None]):
         else:
             hint = "on or off"
         with Vertical(classes="dialog value"):
-            yield Label(f"[b]{spec.label}[/b]  {hint}", id="value-title")
+            yield Label(heading(spec.label, hint), id="value-title")
             yield Input(
                 spec.format_number(self._value),
                 id="value-input",
@@ -48,7 +49,7 @@ class ValueDialog(ModalScreen[float | int | bool | None]):
             value = self.spec.parse(event.value)
         except ParamError as exc:
             message = str(exc)
-            self.query_one("#value-error", Label).update(f"[b red]✗[/] {message}")
+            self.query_one("#value-error", Label).update(failure(message))
             self.app.notify(
                 f"{message}; kept {self.spec.format(self._value)}",
                 title="Value refused",

@@ -2,7 +2,8 @@
 
 An ``async def`` test runs in its own event loop. If it asks for ``pilot``, the ``app`` fixture
 (the workstation on the demo sound, no audio probe; a test module may override it) is running
-at 120x40, or at the size of a ``@pytest.mark.size(width, height)`` mark, for the whole test:
+at 120x40, or at the size of a ``@pytest.mark.size(width, height)`` mark, for the whole test
+(with notifications on screen under ``@pytest.mark.toasts``):
 
     async def test_right_steps_wf(app: GrutuiApp, pilot: Pilot) -> None:
         await pilot.press("right")
@@ -28,6 +29,7 @@ DEFAULT_SIZE = (120, 40)
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "size(width, height): terminal size of the app under test")
+    config.addinivalue_line("markers", "toasts: show notifications (run_test hides them)")
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +70,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
             await test(**arguments)
             return
         app: GrutuiApp = pyfuncitem.funcargs["app"]  # type: ignore[assignment]
-        async with app.run_test(size=size) as pilot:
+        toasts = pyfuncitem.get_closest_marker("toasts") is not None
+        async with app.run_test(size=size, notifications=toasts) as pilot:
             arguments["pilot"] = pilot
             await test(**arguments)
 

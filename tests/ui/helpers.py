@@ -57,3 +57,11 @@ async def views_current(pilot: Pilot, app: GrutuiApp) -> None:
 def notices(app: GrutuiApp) -> list[str]:
     """The text of every notification shown so far."""
     return list(app.notice_log)
+
+
+def screen_text(app: GrutuiApp) -> str:
+    """What the terminal shows now (the top screen over those under it, toasts included), as
+    plain text lines. Reads the compositor, which Textual keeps private: a release that changes
+    it fails the tests that use this, not the app."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

@@ -6,6 +6,7 @@ import io
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 from rich.console import Console
@@ -14,7 +15,9 @@ from textual.widgets import Static
 
 from grutui import preset_store as presets
 from grutui.params import Params
+from grutui.render import RenderResult
 from grutui.ui.app import GrutuiApp
+from grutui.ui.render_dialog import RenderDialog
 from grutui.ui.source import load_source
 from tests.ui.helpers import notices, until, views_current, write_sound
 
@@ -78,6 +81,20 @@ async def test_opening_a_bad_file_explains_and_keeps_the_sound(tmp_path: Path, n
 # -- render ----------------------------------------------------------------------------------
 
 
+async def _rendered(pilot: Pilot, app: GrutuiApp, *keys: str) -> RenderResult:
+    """Press ``keys`` (or click Render) in the render dialog and wait for it to write a file
+    (it stays open, showing what it wrote); returns what it wrote."""
+    dialog = next(s for s in app.screen_stack if isinstance(s, RenderDialog))
+    before = dialog.result
+    if keys:
+        await pilot.press(*keys)
+    else:
+        await pilot.click("#render")
+    await until(pilot, lambda: dialog.result is not before, what="the render")
+    assert dialog.result is not None
+    return dialog.result
+
+
 def _render_app(tmp_path: Path, seconds: float) -> GrutuiApp:
     write_sound(tmp_path / "in.wav", seconds=seconds)
     return GrutuiApp(source=load_source(tmp_path / "in.wav"), check_audio=False)
@@ -90,12 +107,17 @@ async def test_render_writes_the_file_with_progress(tmp_path: Path) -> None:
         assert _screen(app) == "RenderDialog"
         assert app.screen.query_one("#render-path").value == "in-grutui.wav"
         dialog = app.screen
-        await pilot.click("#render")
-        await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
+        result = await _rendered(pilot, app)
         assert dialog.fraction == 1.0  # type: ignore[attr-defined]
         data, rate = sf.read(tmp_path / "in-grutui.wav", always_2d=True)
         assert (rate, data.shape) == (48000, (48000, 2))
-        assert any("Rendered in-grutui.wav" in n for n in notices(app))
+        peak = 20 * np.log10(np.max(np.abs(data)))
+        assert result.peak_dbfs == pytest.approx(peak, abs=0.01)
+        line = f"in-grutui.wav: peak {peak:+.1f} dBFS"  # as grutui render prints it
+        assert line in str(dialog.query_one("#render-message").render())
+        assert line in notices(app)
+        await pilot.press("escape")
+        assert _screen(app) == "MainScreen"
 
 
 async def test_cancel_keeps_no_partial_file(tmp_path: Path) -> None:
@@ -129,8 +151,7 @@ async def test_render_asks_before_overwriting_another_file(tmp_path: Path) -> No
         await pilot.press("n")
         assert (tmp_path / "in-grutui.wav").read_bytes() == b"keep me"
         await pilot.click("#render")
-        await pilot.press("y")
-        await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
+        await _rendered(pilot, app, "y")
         assert sf.info(str(tmp_path / "in-grutui.wav")).frames == 24000
 
 
@@ -153,10 +174,35 @@ async def test_render_of_the_demo_and_format_choice(
     app.screen.query_one("#render-format").value = ".flac"
     await pilot.pause()
     assert app.screen.query_one("#render-path").value == "demo-grutui.flac"
-    await pilot.click("#render")
-    await until(pilot, lambda: _screen(app) == "MainScreen", what="the render")
+    await _rendered(pilot, app)
     info = sf.info(str(tmp_path / "demo-grutui.flac"))
     assert (info.samplerate, info.channels, info.subtype) == (48000, 2, "PCM_24")
+
+
+async def test_a_clipped_render_says_so_and_renders_again_normalised(tmp_path: Path) -> None:
+    write_sound(tmp_path / "in.wav", seconds=0.5)
+    hot = Params(Wh=8.0, output_db=12.0)  # a square wave 12 dB over full scale
+    app = GrutuiApp(
+        source=load_source(tmp_path / "in.wav"),
+        preset=presets.Preset("hot", "", hot, None),
+        check_audio=False,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        dialog = app.screen
+        dialog.query_one("#render-subtype").value = "PCM_16"
+        clipped = await _rendered(pilot, app)
+        data = sf.read(tmp_path / "in-grutui.wav")[0]
+        assert clipped.clipped == np.count_nonzero(np.abs(data) >= 32767 / 32768) > 1000
+        message = str(dialog.query_one("#render-message").render())
+        assert f"{clipped.clipped} samples clipped" in message and "normalise" in message.lower()
+        assert dialog.query_one("#render-normalize").value == "-1"  # offered
+        # the render button has the focus: enter renders again, without asking
+        again = await _rendered(pilot, app, "enter")
+        assert _screen(app) == "RenderDialog"
+        data = sf.read(tmp_path / "in-grutui.wav")[0]
+        assert again.clipped == 0 and again.peak_dbfs == pytest.approx(-1.0, abs=0.01)
+        assert 20 * np.log10(np.max(np.abs(data))) == pytest.approx(-1.0, abs=0.01)
 
 
 # -- presets ---------------------------------------------------------------------------------
