@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +145,24 @@ def njit(signatures: str | Sequence[str], **options: Any) -> Callable[[Any], Any
         return dispatcher
 
     return decorate
+
+
+@contextlib.contextmanager
+def without_blas_probe() -> Iterator[None]:
+    """Load kernels without numba's check for BLAS, in a command's own process.
+
+    The first cached kernel a process loads makes numba import ``scipy.linalg`` to see whether
+    BLAS is there: 0.2-0.4 s of every start, most of it numpy.f2py, which scipy's array API
+    layer pulls in. No grutui kernel calls BLAS, so a command may skip it: numba then counts
+    BLAS as missing for the rest of the process (only its ``np.dot`` family would fail to
+    compile). Not for a library import, where the process is someone else's.
+    """
+    name = "scipy.linalg.cython_blas"
+    hidden = name not in sys.modules
+    if hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError
+    try:
+        yield
+    finally:
+        if hidden and sys.modules.get(name, name) is None:
+            del sys.modules[name]

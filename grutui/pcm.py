@@ -16,6 +16,7 @@ own conversion (``raw_reads``/``raw_writes`` say False).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,14 +93,37 @@ def write(f: sf.SoundFile, block: np.ndarray, scratch: np.ndarray | None = None)
 
 
 # -- the conversions: libsndfile's own, sample for sample ------------------------------------
-@njit("void(uint8[::1], float32[::1])", **_OPTS)
+class _Lazy:
+    """A kernel loaded (or compiled) on its first call, so that a render loads only the
+    conversions its files need: each load costs milliseconds of every render's start-up."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, signature: str, func: Any) -> None:
+        self.signature, self.func = signature, func
+        self.kernel: Any = None
+        self.__name__ = func.__name__
+
+    def __call__(self, *args: Any) -> Any:
+        if self.kernel is None:
+            with self._lock:
+                if self.kernel is None:
+                    self.kernel = njit(self.signature, **_OPTS)(self.func)
+        return self.kernel(*args)
+
+
+def _lazy(signature: str) -> Any:
+    return lambda func: _Lazy(signature, func)
+
+
+@_lazy("void(uint8[::1], float32[::1])")
 def decode_pcm16(raw, out):  # pragma: no cover - compiled
     for j in range(out.shape[0]):
         v = np.int32(raw[2 * j]) | (np.int32(raw[2 * j + 1]) << 8)
         out[j] = np.float32(v - ((v & 0x8000) << 1)) * np.float32(1.0 / 32768.0)
 
 
-@njit("void(uint8[::1], float32[::1])", **_OPTS)
+@_lazy("void(uint8[::1], float32[::1])")
 def decode_pcm24(raw, out):  # pragma: no cover - compiled
     for j in range(out.shape[0]):
         k = 3 * j
@@ -107,14 +131,14 @@ def decode_pcm24(raw, out):  # pragma: no cover - compiled
         out[j] = np.float32(v - ((v & 0x800000) << 1)) * np.float32(1.0 / 8388608.0)
 
 
-@njit("void(uint8[::1], float32[::1])", **_OPTS)
+@_lazy("void(uint8[::1], float32[::1])")
 def decode_pcm32(raw, out):  # pragma: no cover - compiled
     ints = raw.view(np.int32)
     for j in range(out.shape[0]):
         out[j] = np.float32(ints[j]) * np.float32(1.0 / 2147483648.0)
 
 
-@njit("void(uint8[::1], float32[::1])", **_OPTS)
+@_lazy("void(uint8[::1], float32[::1])")
 def decode_float(raw, out):  # pragma: no cover - compiled
     floats = raw.view(np.float32)
     for j in range(out.shape[0]):
@@ -130,7 +154,7 @@ def _scaled(x):  # pragma: no cover - compiled
     return s, high, low
 
 
-@njit("void(float32[::1], uint8[::1])", **_OPTS)
+@_lazy("void(float32[::1], uint8[::1])")
 def encode_pcm24(x, raw):  # pragma: no cover - compiled
     for j in range(x.shape[0]):
         s, high, low = _scaled(x[j])
@@ -146,7 +170,7 @@ def encode_pcm24(x, raw):  # pragma: no cover - compiled
         raw[3 * j + 2] = np.uint8((v >> 16) & 0xFF)
 
 
-@njit("void(float32[::1], uint8[::1])", **_OPTS)
+@_lazy("void(float32[::1], uint8[::1])")
 def encode_pcm32(x, raw):  # pragma: no cover - compiled
     ints = raw.view(np.int32)
     for j in range(x.shape[0]):
@@ -170,7 +194,7 @@ def scale_and_measure(x, gain):  # pragma: no cover - compiled
     return peak, over
 
 
-@njit("void(float32[::1], float64[::1], int16[::1])", **_OPTS)
+@_lazy("void(float32[::1], float64[::1], int16[::1])")
 def quantise_pcm16(x, noise, out):  # pragma: no cover - compiled
     """``round(x * 32767 + noise)`` clipped to 16 bits (``x * 32767`` in float32, as numpy)."""
     for j in range(x.shape[0]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +53,17 @@ def test_16_bit_quantisation_is_numpys_rounding_of_the_dithered_sample():
     got = np.empty(len(x), np.int16)
     pcm.quantise_pcm16(x, noise, got)
     np.testing.assert_array_equal(got, want)
+
+
+def test_the_render_command_starts_without_numbas_blas_probe(song: Path, tmp_path: Path):
+    """numba would import scipy.linalg (0.2-0.4 s) to look for BLAS that no kernel uses."""
+    probe = (
+        "import sys\n"
+        "from grutui.cli import main\n"
+        f"main(['render', {str(song)!r}, '-o', {str(tmp_path / 'out.wav')!r}])\n"
+        "print('scipy.linalg' in sys.modules, 'scipy.linalg.cython_blas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["False", "False"]
+    assert sf.info(str(tmp_path / "out.wav")).frames == sf.info(str(song)).frames

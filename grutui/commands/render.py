@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from grutui.commands.common import add_params_args, number, params_from_args
-from grutui.errors import GrutuiError, printable
+from grutui.errors import GrutuiError, UsageError, printable
 from grutui.limits import JOBS_RANGE, NORMALIZE_RANGE_DBFS
 
 if TYPE_CHECKING:
@@ -55,14 +55,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"render N files in parallel processes ({JOBS_RANGE[0]} to {JOBS_RANGE[1]})",
     )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="render on the Dask cluster of this scheduler (tcp://HOST:PORT; inputs and outputs "
+        "on storage every worker sees; pip install 'grutui[cluster]')",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from grutui import render
+    from grutui.jit import without_blas_probe
+
+    with without_blas_probe():  # perf's hook: 0.2-0.4 s less start-up per render
+        from grutui import render
     from grutui.render_plan import plan
 
+    if args.scheduler and int(args.jobs) != 1:
+        raise UsageError("--jobs is for one machine; --scheduler spreads the files instead")
     params = params_from_args(args)
     jobs = plan(
         args.inputs, output=args.output, folder=args.dir, force=args.force, subtype=args.subtype
@@ -70,13 +81,19 @@ def run(args: argparse.Namespace) -> int:
     options = render.RenderOptions(
         params=params, subtype=args.subtype, normalize_dbfs=args.normalize, force=args.force
     )
-    batch = render.run_jobs(
-        jobs,
-        options,
-        processes=int(args.jobs),
-        progress=_progress_printer(jobs),
-        on_result=_print_result,
-    )
+    if args.scheduler:  # perf's hook: the cluster path lives in grutui.cluster
+        from grutui import cluster
+
+        printer = cluster.progress_printer(args.scheduler, sys.stderr.isatty())
+        batch = cluster.run_jobs(jobs, options, args.scheduler, printer, _print_result)
+    else:
+        batch = render.run_jobs(
+            jobs,
+            options,
+            processes=int(args.jobs),
+            progress=_progress_printer(jobs),
+            on_result=_print_result,
+        )
     if batch.failed:
         raise BatchError(
             f"rendered {len(batch.written)} of {len(jobs)} files; "

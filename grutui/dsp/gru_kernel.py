@@ -15,7 +15,9 @@ only the stamp of the file holding a kernel.
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -288,12 +290,21 @@ def gru(x, n, y1, cur, tgt, coef, k):  # pragma: no cover - compiled
     return bad
 
 
-@njit("void(float64[::1], float64[:, ::1])", **_OPTS)
-def functions(v, out):  # pragma: no cover - compiled
+def functions(v: np.ndarray, out: np.ndarray) -> None:
     """The kernel's sigmoid, softplus and tanh of ``v`` into ``out[0..2]`` (to test them).
 
     ``out[1]`` is ``log1p(exp(-v))``. Valid for |v| < 64 (sigmoid, softplus), 32 (tanh).
+    Compiled on first use: a render does not load it.
     """
+    _functions_kernel()(v, out)
+
+
+@functools.cache
+def _functions_kernel() -> Any:
+    return njit("void(float64[::1], float64[:, ::1])", **_OPTS)(_functions)
+
+
+def _functions(v, out):  # pragma: no cover - compiled
     for i in range(v.shape[0]):
         out[0, i] = _poly(_SIG, v[i], SIG_SCALE)
         out[1, i] = max(-v[i], 0.0) + _poly(_SOFTPLUS, abs(v[i]), SIG_SCALE)
