@@ -407,3 +407,20 @@ def test_peak_and_clipping_are_reported_and_exit_stays_0(tmp_path):
     expected = 20 * math.log10(np.abs(sf.read(tmp_path / "f.wav")[0]).max())
     assert peak == pytest.approx(expected, abs=0.05) and as_float.stderr == ""
     assert len(data)
+
+
+def test_only_a_bug_prints_a_traceback_with_a_line_asking_to_report_it(monkeypatch, capsys):
+    from grutui import cli
+    from grutui.commands import presets
+
+    def broken(args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(presets, "list_presets", broken)
+    assert cli.main(["presets", "list"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: a bug" in err
+    assert err.splitlines()[-1] == (
+        "grutui: internal error (RuntimeError); this is a bug in grutui, please report it with "
+        "the traceback above"
+    )
