@@ -10,8 +10,6 @@ from typing import Any
 
 from grutui.params import SPECS, Params, parse_assignment
 
-Handler = Callable[[argparse.Namespace], int]
-
 
 def add_params_args(parser: argparse.ArgumentParser) -> None:
     """``--preset NAME|PATH`` and repeatable ``--set KEY=VALUE``."""
