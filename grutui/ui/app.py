@@ -12,6 +12,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
@@ -104,16 +105,35 @@ class GrutuiApp(App[int]):
             session = self.session
             self.live.schedule(session.preset_name, session.preset_description, params)
 
-    def _live_written(self, params: Params) -> None:
-        def mark() -> None:
-            session = self.session
-            session.saved = params
-            self.main.refresh_status()
+    class AudioChanged(Message):
+        """A worker thread changed the audio state; the newest replaces one not yet shown."""
 
-        self.call_from_thread(mark)
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, GrutuiApp.AudioChanged)
+
+    class LiveSaved(Message):
+        """The live preset file now holds ``params``."""
+
+        def __init__(self, params: Params) -> None:
+            super().__init__()
+            self.params = params
+
+    # Called in worker threads: a message (or a notification, itself a message) to the app.
+
+    def _live_written(self, params: Params) -> None:
+        self.post_message(self.LiveSaved(params))
 
     def _live_error(self, message: str) -> None:
-        self.call_from_thread(self.notify, message, title="Live preset", severity="error")
+        self.notify(message, title="Live preset", severity="error")
+
+    @on(LiveSaved)
+    def _live_saved(self, message: LiveSaved) -> None:
+        self.session.saved = message.params
+        self.main.refresh_status()
+
+    @on(AudioChanged)
+    def _audio_changed(self) -> None:
+        self._show_audio_state()
 
     def on_main_screen_source_opened(self, message: MainScreen.SourceOpened) -> None:
         self.source = message.source
@@ -134,7 +154,7 @@ class GrutuiApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="audio-probe")
     def _probe_audio(self) -> None:
         self.audio.check()  # loads PortAudio: a few hundred ms, so not on the UI thread
-        self.call_from_thread(self._show_audio_state)
+        self.post_message(self.AudioChanged())
         if self.audio.reason is None:
             from grutui.audio import warm_up
 
@@ -151,10 +171,10 @@ class GrutuiApp(App[int]):
             elif what == "monitor":
                 self.audio.toggle_monitor()
         except GrutuiError as exc:
-            self.call_from_thread(self.notify, str(exc), title="Audio", severity="warning")
+            self.notify(str(exc), title="Audio", severity="warning")
         except Exception as exc:  # a device error must not end the app
-            self.call_from_thread(self.notify, f"audio: {exc}", title="Audio", severity="error")
-        self.call_from_thread(self._show_audio_state)
+            self.notify(f"audio: {exc}", title="Audio", severity="error")
+        self.post_message(self.AudioChanged())
 
     def action_play(self) -> None:
         if not self.audio.playing and not self.audio.reason:

@@ -316,15 +316,9 @@ class MainScreen(Screen[None]):
         """Read ``path`` in a thread; keep the current sound if it cannot be read."""
         try:
             source = load_source(path)
-        except GrutuiError as exc:
-            self.app.call_from_thread(
-                self.app.notify, str(exc), title="Cannot open", severity="error"
-            )
-            return
-        except Exception as exc:
-            self.app.call_from_thread(
-                self.app.notify, f"{path}: {exc}", title="Cannot open", severity="error"
-            )
+        except Exception as exc:  # a notification is a message: safe from this thread
+            why = str(exc) if isinstance(exc, GrutuiError) else f"{path}: {exc}"
+            self.app.notify(why, title="Cannot open", severity="error")
             return
         self.post_message(self.SourceOpened(source))
 
