@@ -32,7 +32,6 @@ DRY_STYLE = Style.parse("dim")
 ODD_STYLE = Style.parse("bold cyan")
 EVEN_STYLE = Style.parse("bold magenta")
 PLAIN = Style()
-_PLAIN = PLAIN
 # Braille dot (column 0..1, row 0..3) -> bit of the U+2800 pattern.
 _DOT_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=np.uint8)
 # Braille bits -> the cell's character; no dots is a space, not the blank braille pattern.
@@ -253,7 +252,7 @@ class Plot:
         for index, (bits, _) in enumerate(layers):
             merged |= bits
             kind[bits != 0] = index + 1
-        styles = [_PLAIN, *(style for _, style in layers)]
+        styles = [PLAIN, *(style for _, style in layers)]
         # Empty cells take the style of the cell before them (a space shows no colour), so a
         # row is a few segments.
         filled = np.maximum.accumulate(np.where(kind != 0, np.arange(cols), 0), axis=1)
