@@ -260,9 +260,11 @@ class ViewDeck(Widget):
 
     def request(self) -> int:
         """Ask the thread for the shown view at its size; 0 if it has no room or no thread."""
+        if self.analysis is None:  # not mounted yet
+            return 0
         view = self.view
         width, height = self.size_of(view)
-        if self.analysis is None or width <= 0 or height <= 0:
+        if width <= 0 or height <= 0:
             return 0
         seq = self.analysis.request(self.request_for(view, self.params))
         if not view.CHEAP:
