@@ -120,10 +120,17 @@ def _error_of(future: Any) -> str | None:
 
 
 def _stop(distributed: Any, client: Any, cancel: Any, futures: list[Any]) -> None:
-    """Stop every task: the running ones abandon their files, the queued ones never start."""
+    """Stop every task: the running ones abandon their files, the queued ones never start.
+
+    Returns once the running ones have ended (or after ``STOP_WAIT_S``), so that no file of
+    this run is still being written or published when the command exits.
+    """
     try:
         cancel.set()
-        running = {key for keys in client.processing().values() for key in keys}
+        try:
+            running = {key for keys in client.processing().values() for key in keys}
+        except Exception:  # the scheduler did not answer: wait for all (queued ones stop at once)
+            running = {f.key for f in futures}
         client.cancel([f for f in futures if f.key not in running and not f.done()])
         distributed.wait([f for f in futures if f.key in running], timeout=STOP_WAIT_S)
     except Exception:  # a lost scheduler or a timeout: cancel what is left
