@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +42,11 @@ def run_grutui(
     timeout: float = 300,
     env: dict[str, str] | None = None,
     stdin: int | None = subprocess.DEVNULL,
+    prefix: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run the checkout's ``grutui`` with ``args``; captured text output."""
+    """Run the checkout's ``grutui`` with ``args`` (after ``prefix``); captured text output."""
     return subprocess.run(
-        grutui_command(*args),
+        [*prefix, *grutui_command(*args)],
         capture_output=True,
         text=True,
         cwd=cwd,
