@@ -39,6 +39,15 @@ class _Stage:
         self.h_rev = np.ascontiguousarray(taps[::-1], dtype=np.float32)
         self.up_work = np.zeros((channels, self.phases.shape[1] - 1 + max_in), np.float32)
         self.down_work = np.zeros((channels, len(taps) - 1 + 2 * max_in), np.float32)
+        # A half-band prototype (every other tap zero but the centre, an even index) runs the
+        # half-band kernels: the centre's polyphase branch is one tap, the odd taps the rest.
+        centre = (len(taps) - 1) // 2
+        others = np.delete(taps[centre % 2 :: 2], centre // 2)
+        self.halfband = centre % 2 == 0 and bool(np.all(np.abs(others) < 1e-12))
+        self.centre_at = self.phases.shape[1] - 1 - centre // 2  # in branch 0, reversed
+        self.odd = np.ascontiguousarray(self.h_rev[1::2])
+        self.scratch = np.zeros(max_in, np.float32)
+        self.centre = np.float32(self.h_rev[centre])
 
     def reset(self) -> None:
         self.up_work.fill(0.0)
@@ -244,7 +253,12 @@ class Chain:
         )
         signal = buffers.wet
         for stage, out in zip(self._stages[: self._n_stages], buffers.rates, strict=False):
-            self._k.upsample(signal, n, stage.up_work, stage.phases, out)
+            if stage.halfband:
+                self._k.upsample_halfband(
+                    signal, n, stage.up_work, stage.phases, 0, stage.centre_at, out, stage.scratch
+                )
+            else:
+                self._k.upsample(signal, n, stage.up_work, stage.phases, out)
             signal, n = out, 2 * n
         return bad
 
@@ -270,9 +284,13 @@ class Chain:
         for index in range(self._n_stages - 1, -1, -1):
             target = buffers.rates[index - 1] if index else buffers.wet
             stage = self._stages[index]
-            self._k.downsample(
-                buffers.rates[index], n * 2**index, 2, stage.down_work, stage.h_rev, target
-            )
+            signal, count = buffers.rates[index], n * 2**index
+            if stage.halfband:
+                self._k.downsample_halfband(
+                    signal, count, stage.down_work, stage.odd, stage.centre, target
+                )
+            else:
+                self._k.downsample(signal, count, 2, stage.down_work, stage.h_rev, target)
         self._k.output_stage(
             buffers.wet,
             buffers.dry,

@@ -100,7 +100,7 @@ def profile(source: str, factor: int) -> None:
 
         return call
 
-    for name in ("input_stage", "upsample", "gru", "downsample", "output_stage"):
+    for name in kernels.CHAIN_KERNELS:
         setattr(kernels, name, timed(f"kernel {name}", getattr(kernels, name)))
 
     class RawCalls:  # libsndfile's raw reads and writes, timed
@@ -127,7 +127,7 @@ def profile(source: str, factor: int) -> None:
     print(f"  import and kernel loading  {ready - started:6.2f} s")
     print(f"  render (wall)              {wall:6.2f} s, CPU {cpu:.2f} s in all threads")
     for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
-        print(f"    {name:<24} {seconds:6.2f} s  {seconds / cpu * 100:5.1f} % of the CPU")
+        print(f"    {name:<28} {seconds:6.2f} s  {seconds / cpu * 100:5.1f} % of the CPU")
 
 
 def main() -> int:
