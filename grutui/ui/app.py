@@ -26,6 +26,7 @@ from grutui.ui.help import HelpScreen
 from grutui.ui.keys import MAIN_KEYS
 from grutui.ui.live import LiveWriter
 from grutui.ui.main_screen import MainScreen
+from grutui.ui.meters import MeterReading, readings
 from grutui.ui.session import Session
 from grutui.ui.source import Source, demo_source, load_source
 from grutui.ui.textual_internals import textual_output
@@ -201,6 +202,11 @@ class GrutuiApp(App[int]):
         self.audio.seek(float(where), relative=where[0] in "+-")
         self._show_audio_state()
 
+    def action_reset_clips(self) -> None:
+        """Clear the clip counts and the peak hold of both meters."""
+        self.audio.reset_clips()
+        self._show_audio_state()
+
     def _say_audio(self, text: str) -> None:
         if self.audio.reason:
             text += f" (but {self.audio.reason})"
@@ -220,18 +226,24 @@ class GrutuiApp(App[int]):
             "bypass": audio.bypass,
             "position_s": position[0],
         }
+        meters = (MeterReading(), MeterReading())
         if status is not None:
             state = status.state
             if status.state == "error":
                 reason = status.message
+            meters = readings(status)
             changes.update(
-                peak_out_dbfs=status.peak_out_dbfs,
                 xruns=status.xruns,
                 underruns=status.underruns,
+                clips_in=meters[0].clips,
+                clips_out=meters[1].clips,
+                auto_gain_db=getattr(status, "auto_gain_db", 0.0),
+                bypass_cut_db=getattr(status, "bypass_cut_db", 0.0),
             )
         changes.update(state=state, reason=reason)
         try:
             self.main.show_audio(**changes)
+            self.main.show_meters(*meters, available=not audio.reason)
         except Exception:  # the main screen is not mounted yet or already gone
             return
         running = audio.playing or audio.monitoring

@@ -158,6 +158,13 @@ class AudioControl:
                         return status
         return None
 
+    def reset_clips(self) -> None:
+        """Clear both streams' clip counts and highest peaks."""
+        for stream in (self._player, self._monitor):
+            reset = getattr(stream, "reset_clips", None)  # an audio layer without clip counts
+            if reset is not None:
+                reset()
+
     def position(self) -> tuple[float, float] | None:
         """(position, duration) in seconds of the player, or where it will start; None with
         no sound."""

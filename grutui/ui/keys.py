@@ -45,8 +45,10 @@ MAIN_KEYS: list[BindingType] = [
     _key("home", "app.seek('0')", "To the start", "seek-start"),
     _key("full_stop", "app.bypass", "Bypass (dry, matched loudness)", "bypass"),
     _key("m", "app.monitor", "Live monitoring on/off", "monitor"),
+    _key("x", "app.reset_clips", "Reset the meters' clip counts and peak hold", "reset-clips"),
     _key("o", "open", "Open", "open", show=True),
     _key("e", "render", "Render", "render", show=True),
     _key("p", "presets", "Presets", "presets", show=True),
-    Binding("ctrl+s", "save", "Save preset", id="save", key_display="^s"),
+    # Not in the footer: with it the footer is wider than 80 columns.
+    Binding("ctrl+s", "save", "Save preset", id="save", key_display="^s", show=False),
 ]

@@ -20,12 +20,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from grutui.errors import GrutuiError
 from grutui.params import SPEC_BY_NAME, Params
 from grutui.preset_store import Preset
 from grutui.ui.keys import MAIN_KEYS
+from grutui.ui.meters import MeterPanel, MeterReading
 from grutui.ui.open_dialog import OpenDialog
 from grutui.ui.param_panel import ParamPanel
 from grutui.ui.preset_browser import PresetBrowser
@@ -42,6 +43,7 @@ from grutui.ui.views.deck import ViewDeck
 
 BUSY_NOTICE_S = 0.4  # after this the status line says the kernels are loading
 COMPILE_NOTICE_S = 4.0  # a warm load takes one or two seconds; longer is a first-run compile
+MIN_WIDTH, MIN_HEIGHT = 60, 16  # the compact layout's sliders and a view beside them
 PANEL_WAIT_S = 0.05  # the longest the panel waits for a change's views (they take ~3 ms)
 
 
@@ -79,8 +81,10 @@ class MainScreen(Screen[None]):
             with Vertical(id="left"):
                 yield ParamPanel(self.session.params, id="params")
                 yield SlotCompare(id="compare")
+                yield MeterPanel(id="meters")
             yield ViewDeck(self.session.params, self.source, id="views")
         yield Footer(compact=True)
+        yield Static(id="too-small")
 
     @property
     def deck(self) -> ViewDeck:
@@ -112,7 +116,17 @@ class MainScreen(Screen[None]):
             )
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100 or self.size.height < 30, "-compact")
+        width, height = self.size
+        self.set_class(width < 100 or height < 30, "-compact")
+        # Below the smallest layout, one line instead of a garbled screen; the keys still
+        # work and the layout comes back whole when the terminal grows.
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(too_small, "-too-small")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"{width}x{height} is too small for grutui: it needs "
+                f"{MIN_WIDTH}x{MIN_HEIGHT} · ctrl+q quits"
+            )
         self.refresh_titles()
 
     # -- what the screen shows -------------------------------------------------------------
@@ -158,6 +172,11 @@ class MainScreen(Screen[None]):
             channels=source.channels,
             length_s=source.duration_s,
         )
+
+    def show_meters(self, input: MeterReading, output: MeterReading, available: bool) -> None:
+        """The meters' readings; shown only where there is audio to meter."""
+        self.set_class(available, "-audio")
+        self.query_one(MeterPanel).show(input, output)
 
     def show_audio(self, **changes: object) -> None:
         """Audio state for the status line (``StatusInfo`` fields); the views follow the play

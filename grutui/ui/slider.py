@@ -96,7 +96,10 @@ class ParamSlider(Widget):
         handle = round(self.spec.fraction(self.value) * (width - 1))
         default = round(self.spec.fraction(self.spec.default) * (width - 1))
         cells = ["━"] * handle + ["●"] + ["─"] * (width - 1 - handle)
-        styles = ["cyan"] * handle + ["bold"] + ["bright_black"] * (width - 1 - handle)
+        # The selected row has a background of its own: in 16 colours it can be the same
+        # grey as an unselected track, so the track there is drawn in the text's colour.
+        empty = "" if self.selected else "bright_black"
+        styles = ["cyan"] * handle + ["bold"] + [empty] * (width - 1 - handle)
         if default != handle:
             cells[default], styles[default] = "┊", "yellow"
         bar = Text()

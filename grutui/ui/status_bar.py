@@ -1,15 +1,16 @@
-"""The status line: preset, slot, file, transport, audio state, output meter and xruns."""
+"""The status line: preset, slot, file, transport, clips, xruns and the audio state.
+
+One line whatever the width: when it does not fit, the least important parts go first (the
+file's details, then its name, the loop flag, the slot...), so the transport, bypass, clips and
+xruns stay to the last.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual.widget import Widget
-
-METER_W = 8
-METER_FLOOR_DB = -48.0
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,18 @@ class StatusInfo:
     reason: str = ""  # why there is no audio, or an error
     loop: bool = True
     bypass: bool = False
-    peak_out_dbfs: float = -math.inf
+    bypass_cut_db: float = 0.0  # how much quieter than matched the bypass plays (no clipping)
+    auto_gain: bool = False
+    auto_gain_db: float = 0.0  # the gain auto gain puts on the wet
+    clips_in: int = 0  # samples over full scale since the last reset (x)
+    clips_out: int = 0
     xruns: int = 0
     underruns: int = 0  # blocks of silence because a file streamed from disk came too late
     busy: str = ""  # "compiling DSP kernels…" and the like
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("playing", "monitoring")
 
 
 def _clock(seconds: float) -> str:
@@ -39,15 +48,56 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
-def _meter(dbfs: float) -> tuple[str, str]:
-    if not math.isfinite(dbfs):
-        return "·" * METER_W, "  -inf"
-    fill = round((min(max(dbfs, METER_FLOOR_DB), 0.0) - METER_FLOOR_DB) / -METER_FLOOR_DB * METER_W)
-    return "▮" * fill + "·" * (METER_W - fill), f"{dbfs:+5.1f}"
+# Priorities: the part with the highest number is dropped first when the line is too long.
+KEEP, AUDIO, SESSION, FLAGS, FILE, DETAILS = range(6)
+# White on red, not red alone: with NO_COLOR red turns a grey as dark as the background.
+ALARM = "bold white on red"
+REASON_MIN = 24  # cells of the last part (the audio state's reason) worth keeping
+
+
+def _parts(info: StatusInfo) -> list[tuple[int, Text]]:
+    """(priority, text) in the order shown."""
+    parts: list[tuple[int, Text]] = []
+    if info.busy:
+        parts.append((KEEP, Text(f" {info.busy} ", "bold reverse yellow")))
+    parts.append(
+        (SESSION, Text.assemble((info.preset, "bold"), ("*" if info.modified else "", "bold")))
+    )
+    parts.append((FLAGS, Text.assemble(("slot ", "dim"), (f" {info.slot} ", "bold reverse"))))
+    parts.append((FILE, Text(info.file)))
+    channels = "mono" if info.channels == 1 else f"{info.channels} ch"
+    details = f"{info.rate_hz / 1000:g} kHz · {channels} · {info.length_s:.2f} s"
+    parts.append((DETAILS, Text(details, "dim")))
+    icon = {"playing": "▶", "monitoring": "●"}.get(info.state, "■")
+    transport = Text(f"{icon} {_clock(info.position_s)}/{_clock(info.length_s)}", "bold")
+    if info.bypass:
+        cut = f" {info.bypass_cut_db:.1f} dB quieter" if info.bypass_cut_db > 0.05 else ""
+        transport.append(f" BYPASS{cut}", "bold reverse yellow")
+    parts.append((KEEP, transport))
+    if info.loop:
+        parts.append((DETAILS, Text("loop", "dim")))
+    if info.auto_gain:
+        parts.append((FLAGS, Text(f"auto gain {info.auto_gain_db:+.1f} dB", "bold cyan")))
+    if info.clips_in or info.clips_out:
+        clips = " ".join(
+            f"{where} {count}"
+            for where, count in (("in", info.clips_in), ("out", info.clips_out))
+            if count
+        )
+        parts.append((KEEP, Text(f"CLIP {clips}", ALARM)))
+    if info.running or info.xruns:
+        parts.append((KEEP, Text(f"xruns {info.xruns}", ALARM if info.xruns else "dim")))
+    if info.underruns:
+        parts.append((AUDIO, Text(f"disk underruns {info.underruns}", ALARM)))
+    if info.reason:  # last, so a long reason is cut short rather than pushing others out
+        parts.append((AUDIO, Text(f"{info.state}: {info.reason}", "italic")))
+    elif info.running:
+        parts.append((SESSION, Text(info.state, "bold")))
+    return parts
 
 
 class StatusBar(Widget):
-    """One line; segments are dropped from the right when the terminal is narrow."""
+    """One line; the least important parts are dropped when the terminal is narrow."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; width: 1fr; background: $panel; color: $foreground; }
@@ -64,49 +114,20 @@ class StatusBar(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        info = self.info
-        parts: list[Text] = []
-        parts.append(
-            Text.assemble(
-                (f" {info.preset}", "bold"), ("*" if info.modified else "", "bold yellow")
-            )
-        )
-        parts.append(Text.assemble(("slot ", "dim"), (f" {info.slot} ", "bold reverse")))
-        channels = "mono" if info.channels == 1 else f"{info.channels} ch"
-        parts.append(
-            Text(f"{info.file} · {info.rate_hz / 1000:g} kHz · {channels} · {info.length_s:.2f} s")
-        )
-        icon = {"playing": "▶", "monitoring": "●"}.get(info.state, "■")
-        flags = "".join(((" · loop" if info.loop else ""), (" · BYPASS" if info.bypass else "")))
-        parts.append(
-            Text.assemble(
-                (f"{icon} {_clock(info.position_s)}/{_clock(info.length_s)}", "bold"),
-                (flags, "bold yellow" if info.bypass else "dim"),
-            )
-        )
-        if info.state in ("playing", "monitoring"):
-            bar, level = _meter(info.peak_out_dbfs)
-            style = "bold red" if info.peak_out_dbfs > -0.1 else "green"
-            parts.append(
-                Text.assemble(
-                    ("out ", "dim"),
-                    (bar, style),
-                    f" {level} dB",
-                    (f"  xruns {info.xruns}", "red" if info.xruns else "dim"),
-                    (f"  disk underruns {info.underruns}" if info.underruns else "", "red"),
-                )
-            )
-        state = info.state if not info.reason else f"{info.state}: {info.reason}"
-        parts.append(Text(state, "italic" if info.reason else "bold"))
-        if info.busy:
-            parts.insert(0, Text(f" {info.busy} ", "bold reverse yellow"))
-        line = Text(no_wrap=True, end="", overflow="ellipsis")
         width = self.size.width or 80
-        for i, part in enumerate(parts):
-            sep = Text(" │ ", "dim") if i else Text("")
-            if i and line.cell_len + sep.cell_len + min(part.cell_len, 12) > width:
-                break
-            line.append_text(sep)
-            line.append_text(part)
+        parts = _parts(self.info)
+        sep = Text(" │ ", "dim")
+
+        def length() -> int:
+            # The last part may be cut to REASON_MIN cells with an ellipsis.
+            cells = [t.cell_len for _, t in parts]
+            cells[-1] = min(cells[-1], REASON_MIN)
+            return 1 + sum(cells) + sep.cell_len * (len(parts) - 1)
+
+        while len(parts) > 1 and length() > width:
+            worst = max(p for p, _ in parts)
+            del parts[max(i for i, (p, _) in enumerate(parts) if p == worst)]
+        line = Text(" ", no_wrap=True, end="", overflow="ellipsis")
+        line.append_text(Text(" │ ", "dim").join(t for _, t in parts))
         line.truncate(width, overflow="ellipsis")
         return line

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from grutui.ui.app import GrutuiApp
+from grutui.ui.meters import MeterPanel
 from grutui.ui.source import load_source
 from grutui.ui.status_bar import StatusBar
 from tests.audio.audio_helpers import PulseServer, private_server
@@ -42,7 +43,7 @@ async def test_space_plays_and_the_status_line_meters_it(pulse: PulseServer) -> 
         await until(
             pilot,
             lambda: (
-                math.isfinite(status.info.peak_out_dbfs)  # type: ignore[attr-defined]
+                math.isfinite(app.main.query_one(MeterPanel).readings[1].peak_dbfs)
                 and status.info.position_s > 0
             ),
             what="the meter and the position",
