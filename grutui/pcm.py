@@ -180,18 +180,24 @@ def encode_pcm32(x, raw):  # pragma: no cover - compiled
         )
 
 
-@njit("Tuple((float32, int64))(float32[::1], float32)", **_OPTS)
-def scale_and_measure(x, gain):  # pragma: no cover - compiled
-    """``x *= gain`` in place; returns the peak magnitude and the count of samples over 1."""
-    peak = np.float32(0.0)
+@njit("int64(float32[::1], float32)", **_OPTS)
+def scale_and_count(x, gain):  # pragma: no cover - compiled
+    """``x *= gain`` in place; returns the count of samples over full scale (vectorises)."""
     over = 0
     for j in range(x.shape[0]):
         v = x[j] * gain
         x[j] = v
-        a = abs(v)
-        peak = max(peak, a)
-        over += 1 if a > 1.0 else 0
-    return peak, over
+        over += abs(v) > np.float32(1.0)
+    return over
+
+
+def scale_and_measure(x: np.ndarray, gain: np.float32) -> tuple[float, int]:
+    """``x *= gain`` in place; returns the peak magnitude and the count of samples over 1.
+
+    The peak comes from numpy's max and min, which use SIMD (numba's float max does not)."""
+    over = scale_and_count(x, gain)
+    peak = max(float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
+    return peak, int(over)
 
 
 @_lazy("void(float32[::1], float64[::1], int16[::1])")

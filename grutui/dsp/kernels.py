@@ -92,33 +92,47 @@ def dc_settle(wet, state, pole):  # pragma: no cover - compiled
 
 
 @nb.njit(inline="always")
-def _output_channel(
-    wet, dry, n, ring, delay, pos, dc_state, pole, p, t, coef, out, c, moving
+def _output_step(v, x1, y1, d, pole, gain, mix, dc):  # pragma: no cover - compiled
+    """One sample of one channel: DC blocker, gain and mix; the output and the new state."""
+    hp = v - x1 + pole * y1
+    w = (v + dc * (hp - v)) * gain
+    return np.float32(mix * w + (1.0 - mix) * d), v, hp
+
+
+@nb.njit(inline="always")
+def _output_lanes(
+    wet, dry, n, ring, delay, pos, dc_state, pole, p, t, coef, out, a, two, moving
 ):  # pragma: no cover - compiled
-    """Channel ``c`` of the output stage; ``p``/``t``: output gain, mix and DC blocker amount
-    and their targets, smoothed in the loop while ``moving`` (a constant after inlining)."""
+    """Channel ``a`` (and ``a + 1`` if ``two``, interleaved so that the two DC blockers'
+    recurrences overlap) of the output stage; ``p``/``t``: output gain, mix and DC blocker
+    amount and their targets, smoothed in the loop while ``moving``. ``two`` and ``moving``
+    are constants after inlining."""
     gain, mix, dc = p
-    x1 = dc_state[c, 0]
-    y1 = dc_state[c, 1]
+    b = a + 1 if two else a
+    xa, ya = dc_state[a, 0], dc_state[a, 1]
+    xb, yb = dc_state[b, 0], dc_state[b, 1]
     for i in range(n):
         if moving:
             gain += (t[0] - gain) * coef
             mix += (t[1] - mix) * coef
             dc += (t[2] - dc) * coef
-        v = np.float64(wet[c, i])
-        hp = v - x1 + pole * y1
-        x1 = v
-        y1 = hp
-        w = (v + dc * (hp - v)) * gain
         if delay > 0:
-            d = np.float64(ring[c, pos])
-            ring[c, pos] = dry[c, i]
+            da = np.float64(ring[a, pos])
+            ring[a, pos] = dry[a, i]
+            if two:
+                db = np.float64(ring[b, pos])
+                ring[b, pos] = dry[b, i]
             pos = pos + 1 if pos + 1 < delay else 0
         else:
-            d = np.float64(dry[c, i])
-        out[i, c] = np.float32(mix * w + (1.0 - mix) * d)
-    dc_state[c, 0] = x1
-    dc_state[c, 1] = y1
+            da = np.float64(dry[a, i])
+            db = np.float64(dry[b, i])
+        out[i, a], xa, ya = _output_step(np.float64(wet[a, i]), xa, ya, da, pole, gain, mix, dc)
+        if two:
+            vb = np.float64(wet[b, i])
+            out[i, b], xb, yb = _output_step(vb, xb, yb, db, pole, gain, mix, dc)
+    dc_state[a, 0], dc_state[a, 1] = xa, ya
+    if two:
+        dc_state[b, 0], dc_state[b, 1] = xb, yb
     return (gain, mix, dc), pos
 
 
@@ -134,7 +148,7 @@ def output_stage(
 
     The DC blocker always runs and is cross-faded by its smoothed on/off amount, so switching it
     does not click. The dry path goes through the first ``delay`` columns of ``ring`` (the
-    chain's latency) to stay aligned. Channel by channel, each with its own copy of the
+    chain's latency) to stay aligned. Channels go in pairs, each with its own copy of the
     (deterministic) smoothing, which is left out once settled.
     """
     start = (cur[OUTPUT], cur[MIX], cur[DC])
@@ -144,14 +158,25 @@ def output_stage(
         moving |= start[j] + (t[j] - start[j]) * coef != start[j]
     pos0 = ring_pos[0] if ring_pos[0] < delay else 0
     p, pos = start, pos0
-    for c in range(wet.shape[0]):
-        if moving:
-            p, pos = _output_channel(
-                wet, dry, n, ring, delay, pos0, dc_state, pole, start, t, coef, out, c, True
+    w, d, r, dcs = wet, dry, ring, dc_state
+    channels = wet.shape[0]
+    for c in range(0, channels, 2):
+        if c + 1 < channels:
+            if moving:
+                p, pos = _output_lanes(
+                    w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, True, True
+                )
+            else:
+                p, pos = _output_lanes(
+                    w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, True, False
+                )
+        elif moving:
+            p, pos = _output_lanes(
+                w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, False, True
             )
         else:
-            p, pos = _output_channel(
-                wet, dry, n, ring, delay, pos0, dc_state, pole, start, t, coef, out, c, False
+            p, pos = _output_lanes(
+                w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, False, False
             )
     cur[OUTPUT], cur[MIX], cur[DC] = p
     ring_pos[0] = pos
