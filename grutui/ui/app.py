@@ -27,6 +27,7 @@ from grutui.ui.keys import MAIN_KEYS
 from grutui.ui.live import LiveWriter
 from grutui.ui.main_screen import MainScreen
 from grutui.ui.meters import MeterReading, readings
+from grutui.ui.recovery import RecoveryError, SessionStore, recovery_question
 from grutui.ui.session import Session
 from grutui.ui.source import Source, demo_source, load_source
 from grutui.ui.textual_internals import textual_output
@@ -65,6 +66,8 @@ class GrutuiApp(App[int]):
                 preset.path, on_error=self._live_error, on_written=self._live_written
             )
         self._poll: Timer | None = None
+        self.recovery = SessionStore()
+        self.session.on_change = self._keep_session
         self.notice_log: deque[str] = deque(maxlen=100)  # recent notifications, newest last
 
     def notify(
@@ -84,6 +87,10 @@ class GrutuiApp(App[int]):
         self.theme = "textual-dark"
         self.install_screen(MainScreen(self.session, self.source), "main")
         self.push_screen("main")
+        self.recovery.open()
+        if self.recovery.error:
+            self.notify(self.recovery.error, title="Recovery", severity="warning")
+        self.call_after_refresh(self._offer_recovery)
         if self._check_audio:
             self._probe_audio()
         else:
@@ -140,6 +147,36 @@ class GrutuiApp(App[int]):
         self.source = message.source
         self.audio.load(message.source)
         self._show_audio_state()
+        self._keep_session()
+
+    # -- crash recovery ----------------------------------------------------------------------
+
+    def _keep_session(self) -> None:
+        """Save the session soon: should the app die, the next start offers it back."""
+        self.recovery.schedule(self.session.snapshot(), self.source.path)
+
+    def _offer_recovery(self) -> None:
+        store = self.recovery
+        try:
+            found = store.recover()
+        except RecoveryError as exc:
+            self.notify(f"{exc}; removed", title="Recovery", severity="warning")
+            store.forget_left_behind()
+            return
+        if found is None:
+            return
+
+        def answered(restore: bool | None) -> None:
+            if restore:
+                self.session.restore(found.state)
+                self.main.refresh_titles()
+                self.main.apply()
+                if found.file is not None and found.file != self.source.path:
+                    self.main.open_file(found.file)
+                self.notify("Restored the session", title="Recovery", timeout=3)
+            store.forget_left_behind()
+
+        self.push_screen(ConfirmDialog(recovery_question(found), "Restore", "Discard"), answered)
 
     @on(ViewDeck.Ready)
     def _kernels_loaded(self) -> None:
@@ -261,26 +298,34 @@ class GrutuiApp(App[int]):
         self.push_screen(HelpScreen([*MAIN_KEYS, *self.BINDINGS]))
 
     async def action_quit(self) -> None:
-        if not self.session.any_modified or self.live is not None:
-            self.exit(0)
-            return
-        if isinstance(self.screen, ConfirmDialog):
+        # ctrl+q on the quit question itself quits too: twice is as good as a yes.
+        if not self.session.any_modified or self.live is not None or self.screen.id == "quit":
+            self._quit()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.exit(0)
+                self._quit()
 
         self.push_screen(
             ConfirmDialog(
-                "Settings changed since the last save. Quit anyway?", yes="Quit", no="Keep working"
+                "Settings changed since the last save. Quit anyway?",
+                yes="Quit",
+                no="Keep working",
+                id="quit",
             ),
             answered,
         )
 
+    def _quit(self) -> None:
+        """A clean quit: nothing to recover at the next start."""
+        self.recovery.close(keep=False)
+        self.exit(0)
+
     def on_unmount(self) -> None:
         if self.live is not None:
             self.live.flush()
+        self.recovery.close()  # after a crash: the newest session stays for the next start
         self.audio.close()
 
 

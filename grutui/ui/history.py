@@ -78,6 +78,16 @@ class History(Generic[T]):
         self._undo.append(step)
         return step.after
 
+    def steps(self) -> tuple[list[tuple[T, T]], list[tuple[T, T]]]:
+        """The (before, after) pairs that undo and redo would walk, oldest first."""
+        return [(s.before, s.after) for s in self._undo], [(s.before, s.after) for s in self._redo]
+
+    def load(self, undo: list[tuple[T, T]], redo: list[tuple[T, T]]) -> None:
+        """Replace both stacks with ``steps()``' pairs (none of them merges with a next change)."""
+        now = self._clock()
+        self._undo = [_Step(b, a, None, now) for b, a in undo[-self._limit :]]
+        self._redo = [_Step(b, a, None, now) for b, a in redo[-self._limit :]]
+
     @property
     def can_undo(self) -> bool:
         return bool(self._undo)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from grutui import preset_store as presets
 from grutui.fileio import atomic_write_text
 from grutui.params import Params
+from grutui.ui.debounce import Debouncer
 
 DEBOUNCE_S = 0.25  # a held key writes a few times a second, not thirty
 
@@ -25,30 +25,17 @@ class LiveWriter:
         self.path = path
         self._on_error = on_error
         self._on_written = on_written
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._pending: tuple[str, str, Params] | None = None
+        self._writes = Debouncer(DEBOUNCE_S, "grutui-live-preset")
         self.writes = 0
 
     def schedule(self, name: str, description: str, params: Params) -> None:
-        with self._lock:
-            self._pending = (name, description, params)
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(DEBOUNCE_S, self.flush)
-            self._timer.daemon = True
-            self._timer.start()
+        self._writes.schedule(lambda: self._write(name, description, params))
 
     def flush(self) -> None:
         """Write the pending change now (also called on exit)."""
-        with self._lock:
-            pending, self._pending = self._pending, None
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-        if pending is None:
-            return
-        name, description, params = pending
+        self._writes.close()
+
+    def _write(self, name: str, description: str, params: Params) -> None:
         try:
             atomic_write_text(self.path, presets.dumps(name, description, params))
         except OSError as exc:

@@ -118,15 +118,11 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         width, height = self.size
         self.set_class(width < 100 or height < 30, "-compact")
-        # Below the smallest layout, one line instead of a garbled screen; the keys still
-        # work and the layout comes back whole when the terminal grows.
+        # Below the smallest layout one line, not a garbled screen; the keys still work.
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(too_small, "-too-small")
-        if too_small:
-            self.query_one("#too-small", Static).update(
-                f"{width}x{height} is too small for grutui: it needs "
-                f"{MIN_WIDTH}x{MIN_HEIGHT} · ctrl+q quits"
-            )
+        size = f"{width}x{height} is too small for grutui: it needs {MIN_WIDTH}x{MIN_HEIGHT}"
+        self.query_one("#too-small", Static).update(f"{size} · ctrl+q quits")
         self.refresh_titles()
 
     # -- what the screen shows -------------------------------------------------------------

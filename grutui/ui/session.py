@@ -6,7 +6,7 @@ Pure Python (no Textual), so the rules for undo, A/B and the "modified" mark are
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,9 @@ from grutui.ui.explore import morph, randomize
 from grutui.ui.history import History
 
 SLOTS = ("A", "B")
+HISTORY_KEPT = 100  # undo steps per slot a snapshot keeps (a crash costs at most older ones)
+
+Steps = list[tuple[Params, Params]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Session:
     preset_path: Path | None = None
     preset_factory: bool = False
     morphing: Morph | None = field(default=None, repr=False)
+    # Called after every change (the app saves the session for crash recovery).
+    on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_preset(cls, preset: Preset | None) -> Session:
@@ -78,17 +83,20 @@ class Session:
             return False
         self.histories[self.active].record(before, params, key)
         self.slots[self.active] = params
+        self.changed()
         return True
 
     def preview(self, params: Params) -> None:
         """Change the active slot without an undo step (preset browsing)."""
         self.slots[self.active] = params
+        self.changed()
 
     def undo(self) -> bool:
         value = self.histories[self.active].undo()
         if value is None:
             return False
         self.slots[self.active] = value
+        self.changed()
         return True
 
     def redo(self) -> bool:
@@ -96,6 +104,7 @@ class Session:
         if value is None:
             return False
         self.slots[self.active] = value
+        self.changed()
         return True
 
     def switch(self, slot: str) -> bool:
@@ -104,6 +113,7 @@ class Session:
             return False
         self.histories[self.active].seal()
         self.active = slot
+        self.changed()
         return True
 
     def copy_to_other(self) -> bool:
@@ -114,6 +124,7 @@ class Session:
             return False
         self.histories[target].record(before, self.params)
         self.slots[target] = self.params
+        self.changed()
         return True
 
     def reset(self, name: str | None = None) -> bool:
@@ -136,6 +147,40 @@ class Session:
         self.preset_description = preset.description
         self.preset_path = preset.path
         self.preset_factory = preset.factory
+        self.changed()
+
+    def changed(self) -> None:
+        """Tell ``on_change`` (after any change, including one made from outside)."""
+        if self.on_change is not None:
+            self.on_change()
+
+    def snapshot(self) -> SessionState:
+        """What a crash must not lose, as immutable values (cheap: no copies of ``Params``)."""
+        history = {}
+        for slot in SLOTS:
+            undo, redo = self.histories[slot].steps()
+            history[slot] = (undo[-HISTORY_KEPT:], redo[-HISTORY_KEPT:])
+        return SessionState(
+            dict(self.slots),
+            self.active,
+            history,
+            Preset(
+                self.preset_name,
+                self.preset_description,
+                self.saved,
+                self.preset_path,
+                self.preset_factory,
+            ),
+        )
+
+    def restore(self, state: SessionState) -> None:
+        """Take on ``state`` (a snapshot read back after a crash) in place."""
+        self.slots = dict(state.slots)
+        self.active = state.active
+        for slot, (undo, redo) in state.history.items():
+            self.histories[slot].load(undo, redo)
+        self.morphing = None
+        self.mark_saved(state.preset)
 
     def randomize(self, rng: random.Random) -> bool:
         """New GRU settings in the active slot from their useful ranges (one undo step)."""
@@ -173,3 +218,14 @@ class Session:
         self.morphing = Morph(a, b, target, result)
         self.set(result, key=("morph", self.active))
         return True
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """A snapshot of a ``Session``: the slots, which is active, each slot's undo and redo
+    steps, and the preset last loaded or saved (``preset.params`` is what was saved)."""
+
+    slots: dict[str, Params]
+    active: str
+    history: dict[str, tuple[Steps, Steps]]
+    preset: Preset

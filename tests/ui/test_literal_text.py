@@ -89,7 +89,7 @@ async def test_file_names_show_as_they_are_in_the_open_dialog_and_the_status(
     await until(pilot, lambda: _on_screen(app, "[bold].wav"), what="the folder's files")
     tree = app.screen.query_one("#open-tree", Tree)
     labels = {str(node.label) for node in tree.root.children}
-    assert labels == {"[", "[bold].wav", "[@click=app.quit].wav"}
+    assert {"[", "[bold].wav", "[@click=app.quit].wav"} <= labels
     assert _on_screen(app, "[@click=app.quit].wav")
     await pilot.press("tab", "end", "ctrl+u", *"[/x].wav", "enter")
     await until(pilot, lambda: app.source.name == "x].wav", what="the file to open")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -59,19 +60,31 @@ class Tmux:
             check=True,
         )
 
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by the program in the pane (user + system)."""
+    def _processes(self) -> list[tuple[int, int, str]]:
+        """(pid, CPU seconds, command) of the processes the pane runs (its shell's group)."""
         pid = subprocess.run(
             [*self.tmux, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
             check=True,
             capture_output=True,
             text=True,
         ).stdout.strip()
-        # The pane runs a shell (env, then grutui): the busiest process of its group is ours.
         out = subprocess.run(
-            ["ps", "-o", "cputimes=", "-g", pid], check=True, capture_output=True, text=True
+            ["ps", "-o", "pid=,cputimes=,args=", "-g", pid],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
-        return float(max((int(t) for t in out.split()), default=0))
+        rows = [line.split(None, 2) for line in out.splitlines() if line.strip()]
+        return [(int(p), int(t), args) for p, t, args in rows]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the program in the pane (user + system)."""
+        return float(max((t for _, t, _ in self._processes()), default=0))
+
+    def kill_grutui(self) -> None:
+        """End the workstation the way a crash does (SIGKILL: no clean-up at all)."""
+        (pid,) = [p for p, _, args in self._processes() if "grutui" in args and "sleep" not in args]
+        os.kill(pid, signal.SIGKILL)
 
     def screen(self) -> str:
         return subprocess.run(
@@ -187,6 +200,28 @@ def test_any_terminal_size_keeps_the_app_responsive(session: Callable[[str], Tmu
     tmux.wait_for(lambda s: "Quit anyway?" in s, "the quit prompt")
     tmux.keys("y")
     tmux.wait_for(lambda s: "EXITED 0" in s, "grutui to exit with status 0")
+
+
+def test_after_a_crash_the_next_start_offers_the_session_back(
+    session: Callable[[str], Tmux], tmp_path: Path
+) -> None:
+    write_sound(tmp_path / "take.wav", seconds=1.0)
+    first = session("take.wav")
+    first.wait_for(lambda s: "THD" in s, "the first analysis")
+    first.keys("Right", "Right", "b", "Left")  # A: Wf 0.70, B: Wf 0.40
+    first.wait_for(lambda s: "0.40" in _row(s, "Wf"), "Wf of slot B")
+    time.sleep(1.5)  # the session is saved half a second after changes pause
+    first.kill_grutui()
+    first.wait_for(lambda s: "EXITED 137" in s, "the killed workstation")
+    second = session("")  # on the demo sound
+    second.wait_for(lambda s: "did not quit cleanly" in s and "take.wav" in s, "the offer")
+    second.keys("y")
+    screen = second.wait_for(lambda s: "│ take.wav │" in s, "the file to open again")
+    assert "0.40" in _row(screen, "Wf") and "slot  B" in screen
+    second.keys("a")
+    second.wait_for(lambda s: "0.70" in _row(s, "Wf"), "slot A as it was")
+    second.keys("u")  # the two quick presses were one step
+    second.wait_for(lambda s: "0.50" in _row(s, "Wf"), "its undo history")
 
 
 def test_grutui_opens_a_file_given_on_the_command_line(
