@@ -14,6 +14,7 @@ import numpy as np
 from grutui import preset_store
 from grutui.dsp.aligned import MAX_BLOCK, aligned_blocks
 from grutui.dsp.chain import Chain
+from grutui.dsp.loudness import auto_gain
 from grutui.params import Params
 from grutui.preset_store import Preset
 
@@ -29,7 +30,8 @@ def process(
     """Run audio through the chain and return the output aligned with it.
 
     The same samples ``grutui render`` writes (as FLOAT) for the same input: latency
-    compensated, the input's shape and length.
+    compensated, the input's shape and length; with ``auto_gain`` on, turned up or down to the
+    input's BS.1770 loudness.
 
     Parameters
     ----------
@@ -82,6 +84,8 @@ def process(
     block = np.ascontiguousarray(data.reshape(len(data), channels), dtype=np.float32)
     chain = Chain(rate_hz, channels, max_block=MAX_BLOCK, params=settings)
     out = np.concatenate([np.empty((0, channels), np.float32), *aligned_blocks(chain, [block])])
+    if settings.auto_gain:  # as render applies it: the wet as loud as the dry
+        out *= np.float32(auto_gain(block, out, rate_hz))
     return out.reshape(data.shape)
 
 

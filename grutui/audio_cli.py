@@ -177,6 +177,7 @@ def _run_stream(
         print(f"{what}")
         print(f"device: {status.device}")
         print(f"rate: {stream.rate_hz:g} Hz, latency: {status.latency_s * 1000:.1f} ms", flush=True)
+        _print_gains(stream, status)
         watcher = _start_watch(args, watch_path, stream)
         t0 = time.monotonic()
         while True:
@@ -196,7 +197,33 @@ def _run_stream(
             watcher.stop()
         final = stream.status()
         stream.close()
+    print(
+        f"peaks: in {_db(final.input.max_dbfs)} dBFS, out {_db(final.output.max_dbfs)} dBFS; "
+        f"samples over full scale: in {final.input.clips}, out {final.output.clips}"
+    )
+    if stream.params.auto_gain and not hasattr(stream, "bypass"):  # monitor: it follows input
+        print(f"auto gain: {_db(final.auto_gain_db)} dB")
     print(f"xruns: {final.xruns}", flush=True)
     if hasattr(stream, "streamed"):  # play: blocks of silence because reading fell behind
         print(f"disk underruns: {final.underruns}", flush=True)
     return 1 if final.state == "error" else 0
+
+
+def _print_gains(stream: Any, status: Any) -> None:
+    """What the player does to the level (known at start: it measures before it plays)."""
+    if not hasattr(stream, "bypass"):
+        return
+    if stream.params.auto_gain:
+        print(f"auto gain: wet {_db(status.auto_gain_db)} dB, to the dry's loudness")
+    if stream.bypass:
+        how = (
+            f"{status.bypass_cut_db:.1f} dB under the wet's loudness, to stay under full scale"
+            if status.bypass_cut_db > 0.05
+            else "at the wet's loudness"
+        )
+        print(f"bypass: dry {_db(status.bypass_gain_db)} dB, {how}", flush=True)
+
+
+def _db(value: float) -> str:
+    """``+1.5``, ``-0.3``, ``+0.0`` (not ``-0.0``), ``-inf``."""
+    return f"{round(value, 1) + 0.0:+.1f}"

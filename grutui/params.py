@@ -285,6 +285,17 @@ SPECS: tuple[ParamSpec, ...] = (
         "Removes the DC offset asymmetric settings leave (5 Hz high-pass)",
         kind="bool",
     ),
+    ParamSpec(
+        "auto_gain",
+        "Auto gain",
+        0.0,
+        1.0,
+        0.0,
+        1.0,
+        "",
+        "Output gain that keeps the wet as loud as the dry (BS.1770), to judge tone, not level",
+        kind="bool",
+    ),
 )
 
 SPEC_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in SPECS}
@@ -311,7 +322,7 @@ class Params:
     Fields are the names of ``SPECS``, with their defaults and ranges (validated on creation, a
     ``ParamError`` if out of range): the GRU weights ``Wf``, ``Wh``, ``Uf``, ``Uh`` and bias
     ``bf`` (unitless), ``drive_db`` and ``output_db`` (dB), ``mix`` (percent wet),
-    ``oversample`` (1, 2, 4 or 8) and ``dc_block`` (on/off).
+    ``oversample`` (1, 2, 4 or 8), ``dc_block`` and ``auto_gain`` (on/off).
 
     Examples
     --------
@@ -329,6 +340,7 @@ class Params:
     mix: float = _default("mix")
     oversample: int = _default("oversample")
     dc_block: bool = _default("dc_block")
+    auto_gain: bool = _default("auto_gain")
 
     def __post_init__(self) -> None:
         for name in SPEC_BY_NAME:

@@ -31,6 +31,7 @@ import soundfile as sf
 from grutui import render_io
 from grutui.audiofile import open_input
 from grutui.dsp.chain import Chain
+from grutui.dsp.loudness import LoudnessMeter, match_gain
 from grutui.dsp.pipeline import pipelined_blocks
 from grutui.errors import GrutuiError, printable
 from grutui.fileio import atomic_path, reason
@@ -124,7 +125,7 @@ def _render(
     cancel: threading.Event | None,
 ) -> RenderResult:
     chain = Chain(f.samplerate, f.channels, max_block=PIECE_FRAMES, params=options.params)
-    passes = 2 if options.normalize_dbfs is not None else 1
+    passes = 2 if options.normalize_dbfs is not None or options.params.auto_gain else 1
     total = max(f.frames * passes, 1)
     done = 0
 
@@ -145,6 +146,13 @@ def _render(
         if peak < SILENT_PEAK:
             raise RenderError(f"{printable(job.source)}: output is silent, cannot normalize")
         gain = 10.0 ** (options.normalize_dbfs / 20.0) / peak
+        chain.reset()
+    elif options.params.auto_gain:  # the wet as loud as the dry: measure both, then render
+        dry, wet = LoudnessMeter(f.samplerate, f.channels), LoudnessMeter(f.samplerate, f.channels)
+        for out in pipelined_blocks(chain, dry.tap(render_io.blocks(f, job.source))):
+            wet.add(out)
+            step(len(out))
+        gain = match_gain(wet.loudness_lufs(), dry.loudness_lufs())
         chain.reset()
     chosen = job.subtype
     with (

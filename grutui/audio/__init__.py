@@ -13,18 +13,21 @@ callback.
     The thread that owns the stream: the CLI's main thread, or the workstation's workers
     through ``ui.audio_control`` (one at a time). Calls ``start``, ``stop``, ``close``,
     ``seek``, ``set_params`` (also the preset watcher's thread, ``watch``), the ``loop`` and
-    ``bypass`` setters and ``status()``. Writes the parameter snapshot, the transport's seek
-    frame then serial and its stop request, the mix's bypass target, the source's loop flag.
+    ``bypass`` setters, ``status()`` and ``reset_clips()``. Writes the parameter snapshot, the
+    transport's seek frame then serial and its stop request, the mix's bypass target, the
+    source's loop flag, the meters' count of clip resets asked for.
 ``callback``
     PortAudio's thread runs ``_callback`` once per block: it hands a new parameter snapshot to
     the chain, reads the source through the transport, runs the chain and the mix, and writes
     the meters. It allocates nothing (every buffer is made by ``start``), takes no lock, and
     never raises (an exception ends a stream): errors go to ``meters.error`` for ``status()``.
     Writes the transport's phase and seen/done serials, the source's read counter and position,
-    the meters' arrays and counters.
+    the meters' arrays and counters (clearing the clip counts when a reset was asked for), and
+    the monitor's live loudness and auto gain (``live_gain``).
 ``loudness``
     The player's ``match.LoudnessMatch`` thread: renders excerpts of the file through a chain
-    of its own for the newest parameters and writes the mix's gain target (a float).
+    of its own for the newest parameters, reads the file through once for its peak, and writes
+    the mix's gain targets (floats: the bypass's and the auto gain's).
 ``reader``
     A streamed file's thread (``sources.StreamedFile``): fills a ring from the disk and writes
     its write counter, end-of-file boundary and jump acknowledgement.

@@ -1,5 +1,6 @@
 """numba kernels of the audio callbacks: file reading with loop, the ring of a streamed file, the
-loop-point fade, the dry delay line, seek fades, bypass crossfade, peak meters.
+loop-point fade, the dry delay line, seek fades, bypass crossfade and gains, level meters and
+the live loudness of the monitor's auto gain.
 
 Compiled with explicit signatures (no silent recompile inside a callback) and *without*
 ``nogil``: the callback runs them while holding the GIL anyway, and re-taking it after a
@@ -41,14 +42,18 @@ def read_block(data, pos, n, loop, dst):  # pragma: no cover - compiled
     return nxt
 
 
+GAIN_SMOOTHING = 0.001  # per frame: a gain change takes ~20 ms at 48 kHz, a slope, not a step
+
+
 @njit(
     "void(float32[:, ::1], float32[:, ::1], int64, float32[:, ::1], float64[::1], float64)", **_OPTS
 )
 def bypass_mix(dry, wet, n, out, state, step):  # pragma: no cover - compiled
-    """``out = wet * (1 - x) + dry * g * x``: x ramps to ``state[1]`` by ``step`` per sample
-    (the crossfade), g to ``state[3]`` smoothly (the loudness match).
+    """``out = wet * v * (1 - x) + dry * g * x``: x ramps to ``state[1]`` by ``step`` per
+    sample (the crossfade), the dry gain g to ``state[3]`` and the wet gain v to ``state[5]``
+    smoothly (the loudness match, auto gain).
 
-    ``state``: [x, x target, g, g target].
+    ``state``: [x, x target, g, g target, v, v target].
     """
     channels = out.shape[1]
     for i in range(n):
@@ -58,25 +63,122 @@ def bypass_mix(dry, wet, n, out, state, step):  # pragma: no cover - compiled
         elif x > state[1]:
             x = max(x - step, state[1])
         state[0] = x
-        state[2] += (state[3] - state[2]) * 0.001  # ~20 ms at 48 kHz: a gain change, not a step
+        state[2] += (state[3] - state[2]) * GAIN_SMOOTHING
+        state[4] += (state[5] - state[4]) * GAIN_SMOOTHING
         g = state[2] * x
-        w = 1.0 - x
+        v = state[4] * (1.0 - x)
         for c in range(channels):
-            out[i, c] = np.float32(wet[i, c] * w + dry[i, c] * g)
+            out[i, c] = np.float32(wet[i, c] * v + dry[i, c] * g)
 
 
-@njit("void(float32[:, ::1], int64, float64[::1], int64, float64)", **_OPTS)
-def peak_hold(x, n, meters, index, release):  # pragma: no cover - compiled
-    """``meters[index]`` = max(peak of ``x[:n]`` over all channels, meters[index] * release)."""
-    peak = 0.0
+@njit("void(float32[:, ::1], int64, float64[::1])", **_OPTS)
+def ramp_gain(x, n, state):  # pragma: no cover - compiled
+    """Multiply ``x[:n]`` by a gain that moves smoothly from ``state[0]`` to ``state[1]``."""
     channels = x.shape[1]
+    g = state[0]
+    target = state[1]
     for i in range(n):
+        g += (target - g) * GAIN_SMOOTHING
+        gain = np.float32(g)
         for c in range(channels):
+            x[i, c] *= gain
+    state[0] = g
+
+
+# A level meter's state row (see ``meter_block``).
+PEAK, HOLD, HOLD_AGE, CLIPS, MAX, MS = 0, 1, 2, 3, 4, 5
+
+
+@njit("void(float32[:, ::1], int64, float64[:, ::1], int64, float64, float64, float64)", **_OPTS)
+def meter_block(x, n, levels, row, release, ms_keep, hold_frames):  # pragma: no cover - compiled
+    """Meter ``x[:n]`` (all channels) into ``levels[row]``: [peak, hold, frames the hold has
+    held, samples over full scale, highest peak, mean square of channel 0, of channel 1, ...].
+
+    The peak falls by the factor ``release`` per block after a louder one (a PPM's fall); the
+    hold keeps the highest peak for ``hold_frames``, then takes the falling peak's value; the
+    mean square is a moving average that keeps ``ms_keep`` of the old value per block.
+    """
+    channels = x.shape[1]
+    peak = 0.0
+    clips = 0
+    for c in range(channels):
+        total = 0.0
+        for i in range(n):
             v = abs(x[i, c])
+            total += v * v
             if v > peak:
                 peak = v
-    held = meters[index] * release
-    meters[index] = peak if peak > held else held
+            if v > 1.0:
+                clips += 1
+        if n > 0:
+            levels[row, MS + c] = levels[row, MS + c] * ms_keep + (total / n) * (1.0 - ms_keep)
+    levels[row, CLIPS] += clips
+    held = levels[row, PEAK] * release
+    levels[row, PEAK] = peak if peak > held else held
+    if peak > levels[row, MAX]:
+        levels[row, MAX] = peak
+    levels[row, HOLD_AGE] += n
+    if peak >= levels[row, HOLD] or levels[row, HOLD_AGE] > hold_frames:
+        levels[row, HOLD] = levels[row, PEAK]
+        levels[row, HOLD_AGE] = 0.0
+
+
+# The live loudness's state (see ``live_loudness``): per signal (dry, wet) a row of
+STEP_SUM, RING, GATE_SUM, GATE_COUNT, KEPT_SUM, KEPT_COUNT = 0, 1, 5, 6, 7, 8
+# and in row 2: frames in the current step, steps seen since the last reset.
+STEP_FRAMES, STEPS = 0, 1
+LIVE_BLOCK_STEPS = 4  # a gating block is 400 ms: four 100 ms steps
+
+
+@njit(
+    "void(float32[:, ::1], float32[:, ::1], int64, float64[:, ::1], float64[:, :, :, ::1], "
+    "float64[:, ::1], int64)",
+    **_OPTS,
+)
+def live_loudness(dry, wet, n, sos, z, acc, step):  # pragma: no cover - compiled
+    """BS.1770 loudness of ``dry[:n]`` and ``wet[:n]`` as they stream, for the monitor's auto
+    gain: K-weighting (``sos``, two sections; ``z`` its state [signal, section, channel, 2]),
+    400 ms gating blocks every ``step`` (100 ms) frames, each kept if above the absolute gate
+    (-70 LUFS) and above the relative gate (10 LU under the mean of the blocks so far: causal,
+    where BS.1770 looks at the whole programme). ``acc`` rows 0 and 1 (dry, wet): the current
+    step's sum, a ring of the last four, the absolute-gated and the kept sums and counts; row
+    2: frames in the step, steps seen. The kept mean of each row is its loudness."""
+    channels = dry.shape[1]
+    for i in range(n):
+        for s in range(2):
+            x = dry if s == 0 else wet
+            power = 0.0
+            for c in range(channels):
+                v = np.float64(x[i, c])
+                for k in range(2):  # transposed direct form II, section by section
+                    y = sos[k, 0] * v + z[s, k, c, 0]
+                    z[s, k, c, 0] = sos[k, 1] * v - sos[k, 4] * y + z[s, k, c, 1]
+                    z[s, k, c, 1] = sos[k, 2] * v - sos[k, 5] * y
+                    v = y
+                power += v * v
+            acc[s, STEP_SUM] += power
+        acc[2, STEP_FRAMES] += 1.0
+        if acc[2, STEP_FRAMES] < step:
+            continue
+        steps = int(acc[2, STEPS])
+        acc[2, STEP_FRAMES] = 0.0
+        acc[2, STEPS] = steps + 1
+        for s in range(2):
+            acc[s, RING + steps % LIVE_BLOCK_STEPS] = acc[s, STEP_SUM]
+            acc[s, STEP_SUM] = 0.0
+            if steps + 1 < LIVE_BLOCK_STEPS:
+                continue
+            block = 0.0
+            for k in range(LIVE_BLOCK_STEPS):
+                block += acc[s, RING + k]
+            block /= LIVE_BLOCK_STEPS * step
+            if block <= 0.0 or -0.691 + 10.0 * math.log10(block) <= -70.0:
+                continue
+            acc[s, GATE_SUM] += block
+            acc[s, GATE_COUNT] += 1.0
+            if block > 0.1 * acc[s, GATE_SUM] / acc[s, GATE_COUNT]:  # -10 LU
+                acc[s, KEPT_SUM] += block
+                acc[s, KEPT_COUNT] += 1.0
 
 
 @njit("void(float32[:, ::1], int64, float32[:, ::1])", **_OPTS)

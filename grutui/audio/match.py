@@ -1,10 +1,12 @@
-"""Loudness matching for the player's bypass: how loud the file is dry and through the chain.
+"""Loudness matching for the player's bypass and auto gain: how loud the file is dry and
+through the chain, and the gains that follow.
 
 A worker thread measures the BS.1770 integrated loudness of the dry file and of the chain's
 output for the newest parameters (latest request wins, a burst of changes is one measurement),
 on up to ``MATCH_EXCERPTS`` excerpts spread over the file, and hands each result to a function
 of the player's. The last ``CACHE_SIZE`` results are kept, so going back and forth between two
-settings (an A/B comparison) is answered at once.
+settings (an A/B comparison) is answered at once. The thread also finds the file's peak once
+(``dry_peak``), which caps the bypass gain below full scale.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from grutui.audio.sources import MemorySource, StreamedFile
 from grutui.dsp import Chain
-from grutui.dsp.loudness import integrated_loudness_lufs
+from grutui.dsp.loudness import integrated_loudness_lufs, match_gain
 from grutui.params import Params
 
 # The wet loudness is measured on up to this many excerpts spread over the file, each rendered
@@ -29,6 +31,9 @@ MATCH_EXCERPTS = 6
 MATCH_EXCERPT_S = 2.0
 MATCH_PREROLL_S = 0.25
 MATCH_LIMIT_DB = 24.0  # a match never changes the level by more than this
+# The bypass's dry signal peaks at most here: full scale, less half a float32 step so that
+# rounding cannot take a sample over it.
+CEILING = 1.0 - 2.0**-24
 CACHE_SIZE = 16
 COALESCE_S = 0.05  # a burst of changes (a held key) within this is measured once
 
@@ -41,10 +46,24 @@ class Loudness:
     dry_lufs: float
     wet_lufs: float
 
-    @property
-    def bypass_gain(self) -> float:
-        """Gain that makes the dry file as loud as the wet one (linear)."""
-        return gain_between(self.dry_lufs, self.wet_lufs)
+    def gains(self, auto_gain: bool, dry_peak: float) -> Gains:
+        """The wet's gain (auto gain, else 1) and the dry's in bypass: as loud as the wet is
+        heard, but no louder than takes ``dry_peak`` (linear) to full scale."""
+        wet = match_gain(self.wet_lufs, self.dry_lufs, MATCH_LIMIT_DB) if auto_gain else 1.0
+        heard_lufs = self.wet_lufs + 20.0 * math.log10(wet)
+        matched = match_gain(self.dry_lufs, heard_lufs, MATCH_LIMIT_DB)
+        dry = min(matched, CEILING / dry_peak) if dry_peak > 0.0 else matched
+        return Gains(wet, dry, 20.0 * math.log10(matched / dry))
+
+
+@dataclass(frozen=True)
+class Gains:
+    """Linear gains of the player's output stage, and how much quieter than matched the dry
+    plays (``cut_db``, 0 unless the cap at full scale took over)."""
+
+    wet: float = 1.0
+    dry: float = 1.0
+    cut_db: float = 0.0
 
 
 class LoudnessMatch:
@@ -66,6 +85,10 @@ class LoudnessMatch:
         self._lock = threading.Lock()  # the cache and the excerpts; never taken by the callback
         self._cache: OrderedDict[Params, Loudness] = OrderedDict()
         self._excerpts: list[tuple[int, np.ndarray]] | None = None
+        # The dry file's highest sample magnitude: of the excerpts until the thread has read
+        # the whole file (a memory source at once).
+        self.dry_peak = 0.0
+        self._peak_scanned = False
         self._wanted: Params | None = None
         self._asked = 0  # requests made; the request's params are written first
         self._answered = 0  # requests the thread has measured for
@@ -85,13 +108,14 @@ class LoudnessMatch:
     def cached(self, params: Params) -> Loudness | None:
         """The result for ``params`` if it was measured (and is still kept)."""
         with self._lock:
-            return self._cache.get(params)
+            return self._cache.get(_key(params))
 
     def measure(self, params: Params) -> Loudness:
         """The loudness for ``params``, measured now unless cached."""
         found = self.cached(params)
         if found is not None:
             return found
+        params = _key(params)
         chain = Chain(self._rate_hz, self._source.channels, 4096, params)
         dry_parts, wet_parts = [], []
         for lead, excerpt in self._dry_excerpts():
@@ -132,7 +156,15 @@ class LoudnessMatch:
                     lead = min(start, preroll)
                     excerpts.append((lead, self._source.excerpt(start - lead, lead + frames)))
                 self._excerpts = excerpts
+                if not self._source.streamed:
+                    self._scan_peak()
+                elif not self._peak_scanned:
+                    self.dry_peak = max((float(np.abs(x).max(initial=0.0)) for _, x in excerpts))
             return self._excerpts
+
+    def _scan_peak(self) -> None:
+        self.dry_peak = self._source.peak()
+        self._peak_scanned = True
 
     def _run(self) -> None:
         while True:
@@ -150,6 +182,12 @@ class LoudnessMatch:
             except Exception:  # an unreadable stretch: play unmatched rather than not at all
                 result = Loudness(-math.inf, -math.inf)
             self._on_result(params, result)
+            if not self._peak_scanned:  # a streamed file: read it through once, then again
+                try:
+                    self._scan_peak()
+                    self._on_result(params, result)
+                except Exception:
+                    self._peak_scanned = True  # the excerpts' peak it is
             self._answered = asked
 
 
@@ -163,21 +201,18 @@ def excerpt_spans(frames: int, rate_hz: float) -> list[tuple[int, int]]:
     return [(round((k + 0.5) * part) - length // 2, length) for k in range(MATCH_EXCERPTS)]
 
 
-def gain_between(from_lufs: float, to_lufs: float) -> float:
-    """Linear gain that takes a signal at ``from_lufs`` to ``to_lufs``, within
-    ±``MATCH_LIMIT_DB``; 1 when ``from_lufs`` is silence, the limit's cut when ``to_lufs`` is."""
-    if not math.isfinite(from_lufs):
-        return 1.0
-    gain_db = to_lufs - from_lufs if math.isfinite(to_lufs) else -MATCH_LIMIT_DB
-    gain_db = min(max(gain_db, -MATCH_LIMIT_DB), MATCH_LIMIT_DB)
-    return float(10.0 ** (gain_db / 20.0))
-
-
 def loudness_match_gain(
     dry: np.ndarray | Sequence[np.ndarray], wet: np.ndarray | Sequence[np.ndarray], rate_hz: float
 ) -> float:
     """Gain that makes ``dry`` as loud as ``wet`` (BS.1770 integrated loudness; either may be
     several excerpts), within ±``MATCH_LIMIT_DB``; 1 for a silent ``dry``."""
-    return gain_between(
-        integrated_loudness_lufs(dry, rate_hz), integrated_loudness_lufs(wet, rate_hz)
+    return match_gain(
+        integrated_loudness_lufs(dry, rate_hz),
+        integrated_loudness_lufs(wet, rate_hz),
+        MATCH_LIMIT_DB,
     )
+
+
+def _key(params: Params) -> Params:
+    """What the measurement depends on: every parameter but ``auto_gain``."""
+    return params.replace(auto_gain=False) if params.auto_gain else params

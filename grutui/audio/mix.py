@@ -1,5 +1,6 @@
-"""The player's output stage: the chain's output or, in bypass, the dry input delayed by the
-chain's latency at a gain that matches the loudness, crossfaded over ``CROSSFADE_S``.
+"""The player's output stage: the chain's output (at the auto gain) or, in bypass, the dry
+input delayed by the chain's latency at a gain that matches the loudness, crossfaded over
+``CROSSFADE_S``.
 
 The gain targets are plain floats written by the loudness thread (``grutui.audio.match``); the
 callback copies them into its state array at each block and ramps to them (see
@@ -16,7 +17,7 @@ from grutui.dsp import Chain, filters
 CROSSFADE_S = 0.010  # bypass switch: long enough not to click, short enough to compare
 _MAX_LATENCY_FRAMES = sum(filters.stage_latency(s) for s in range(1, filters.MAX_STAGES + 1))
 # Indices of the state array of kernels.bypass_mix.
-_X, _X_TARGET, _DRY_GAIN, _DRY_TARGET = range(4)
+_X, _X_TARGET, _DRY_GAIN, _DRY_TARGET, _WET_GAIN, _WET_TARGET = range(6)
 
 
 class BypassMix:
@@ -28,10 +29,12 @@ class BypassMix:
         # The dry signal for bypass: the input delayed by the chain's latency.
         self._ring = np.zeros((_MAX_LATENCY_FRAMES + 1, channels), np.float32)
         self._ring_state = np.zeros(1, np.int64)
-        self._state = np.zeros(4, np.float64)  # see kernels.bypass_mix
+        self._state = np.zeros(6, np.float64)  # see kernels.bypass_mix
         self._step = 1.0 / max(1.0, CROSSFADE_S * rate_hz)
         self._bypass = False
-        self.dry_gain = 1.0  # the target of the dry signal's gain (loudness thread)
+        # The gains' targets (loudness thread), linear.
+        self.dry_gain = 1.0
+        self.wet_gain = 1.0
 
     @property
     def bypass(self) -> bool:
@@ -45,8 +48,9 @@ class BypassMix:
             self._state[_X] = self._state[_X_TARGET]
 
     def prepare(self) -> None:
-        """Before a stream starts: the gain at its target (no ramp) and an empty delay line."""
+        """Before a stream starts: the gains at their targets (no ramp), an empty delay line."""
         self._state[_DRY_GAIN] = self._state[_DRY_TARGET] = self.dry_gain
+        self._state[_WET_GAIN] = self._state[_WET_TARGET] = self.wet_gain
         self.reset()
 
     # -- the callback's side -------------------------------------------------------------------
@@ -62,4 +66,5 @@ class BypassMix:
         )
         chain.process_into(x, self._wet)
         self._state[_DRY_TARGET] = self.dry_gain
+        self._state[_WET_TARGET] = self.wet_gain
         kernels.bypass_mix(self._dry, self._wet, frames, out, self._state, self._step)

@@ -9,6 +9,7 @@ import numpy as np
 
 from grutui.audio import backend, kernels
 from grutui.audio.backend import AudioError
+from grutui.audio.live_gain import LiveAutoGain
 from grutui.audio.stream import START_GRACE_S, StreamBase
 from grutui.params import Params
 
@@ -45,6 +46,7 @@ class Monitor(StreamBase):
         self._latency_arg = MONITOR_LATENCY_S if latency is None else latency
         self._rate_arg = rate_hz
         self._buf = np.zeros((self._block, 2), np.float32)
+        self._auto_gain = LiveAutoGain()
 
     def start(self) -> None:
         """Open the duplex stream and start monitoring."""
@@ -59,10 +61,7 @@ class Monitor(StreamBase):
         in_ch = min(2, int(in_info["max_input_channels"]))
         out_ch = min(2, int(out_info["max_output_channels"]))
         rate_hz = self._choose_rate(sd, in_ch, out_ch, float(out_info["default_samplerate"]))
-        self._rate_hz = rate_hz
-        self._buf = np.zeros((self._block, out_ch), np.float32)
-        self._prepare_chain(rate_hz, out_ch, self._block)
-        self.meters.prepare(rate_hz, self._block)
+        self._prepare(rate_hz, out_ch, in_ch)
         for attempt in range(1, START_ATTEMPTS + 1):
             self._open(
                 sd.Stream,
@@ -123,11 +122,18 @@ class Monitor(StreamBase):
         """Set up as ``start`` does, without a device, for ``process_block`` (tests,
         benchmarks)."""
         self._close_stream()
-        self._rate_hz = float(rate_hz)
-        self._buf = np.zeros((self._block, channels), np.float32)
-        self._prepare_chain(self._rate_hz, channels, self._block)
-        self.meters.prepare(self._rate_hz, self._block)
+        self._prepare(float(rate_hz), channels, channels)
         self._reset_run_state()
+
+    def _prepare(self, rate_hz: float, channels: int, inputs: int) -> None:
+        self._rate_hz = rate_hz
+        self._buf = np.zeros((self._block, channels), np.float32)
+        self._prepare_chain(rate_hz, channels, self._block)
+        self._auto_gain.prepare(rate_hz, channels)
+        self.meters.prepare(rate_hz, self._block, max(channels, inputs))
+
+    def _gains(self) -> dict[str, float]:
+        return {"auto_gain_db": self._auto_gain.gain_db}
 
     def process_block(self, indata: np.ndarray, outdata: np.ndarray) -> None:
         """Run the callback's work for one block, ``indata`` (frames, inputs) through the chain
@@ -148,9 +154,11 @@ class Monitor(StreamBase):
             params = self._params
             if params is not chain.params:  # type: ignore[union-attr]
                 chain.params = params  # type: ignore[union-attr]
+                self._auto_gain.restart()
             buf = self._buf if frames == self._block else self._buf[:frames]
             kernels.spread_input(indata, frames, buf)
             chain.process_into(buf, outdata)  # type: ignore[union-attr]
+            self._auto_gain.process(buf, outdata, frames, params.auto_gain)
             self.meters.measure(indata, outdata, frames)
         except Exception as exc:
             outdata.fill(0.0)

@@ -8,6 +8,7 @@ that measures how loud the file is dry and wet). ``Player`` puts them behind a P
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 
 from grutui.audio import backend, transport
 from grutui.audio.backend import AudioError
-from grutui.audio.match import Loudness, LoudnessMatch
+from grutui.audio.match import Gains, Loudness, LoudnessMatch
 from grutui.audio.mix import BypassMix
 from grutui.audio.sources import RING_S, MemorySource, StreamedFile
 from grutui.audio.stream import StreamBase
@@ -70,6 +71,7 @@ class Player(StreamBase):
         self.transport = Transport(source, self._rate_hz)
         self._mix = BypassMix(self._rate_hz, source.channels, self._block)
         self.loudness = LoudnessMatch(source, self._rate_hz, self._matched)
+        self._applied = Gains()  # the newest, for status()
         self._loop = False
         self._tail_frames = 0  # silence played after the end before the stream stops
         self._preroll_frames = 0  # silence played before the file (callback)
@@ -145,12 +147,12 @@ class Player(StreamBase):
         """Everything the callback needs, set up while no stream runs."""
         target = self.transport.start_frame(self._ended)
         self._callback_stop = end_of_file
-        if self.bypass:  # heard at once: be right
+        if self.bypass or self._params.auto_gain:  # heard at once: be right
             self._matched(self._params, self.loudness.measure(self._params))
         self._mix.prepare()
         self._prepare_chain(self._rate_hz, self.source.channels, self._block)
         self.transport.arm(target)
-        self.meters.prepare(self._rate_hz, self._block)
+        self.meters.prepare(self._rate_hz, self._block, self.source.channels)
         self._preroll_frames = pad_frames
         self._tail_frames = 2 * pad_frames
 
@@ -266,11 +268,6 @@ class Player(StreamBase):
         super().set_params(params)
         self.loudness.request(params)
 
-    @property
-    def match_gain_db(self) -> float:
-        """Gain applied to the dry signal in bypass so it is as loud as the wet one, dB."""
-        return 20.0 * float(np.log10(max(self._mix.dry_gain, 1e-12)))
-
     def close(self) -> None:
         self.loudness.close()
         super().close()
@@ -284,7 +281,18 @@ class Player(StreamBase):
     def _matched(self, params: Params, loudness: Loudness) -> None:
         """A measurement for ``params`` (loudness thread, or the caller's at start)."""
         if params is self._params or params == self._params:
-            self._mix.dry_gain = loudness.bypass_gain
+            gains = loudness.gains(params.auto_gain, self.loudness.dry_peak)
+            self._mix.wet_gain = gains.wet
+            self._mix.dry_gain = gains.dry
+            self._applied = gains
+
+    def _gains(self) -> dict[str, float]:
+        gains = self._applied
+        return {
+            "auto_gain_db": 20.0 * math.log10(gains.wet),
+            "bypass_gain_db": 20.0 * math.log10(gains.dry),
+            "bypass_cut_db": gains.cut_db,
+        }
 
     # -- the callback (PortAudio's thread) ---------------------------------------------------
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:

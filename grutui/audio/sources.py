@@ -12,7 +12,8 @@ the file one way:
   while a pass that starts from a jump (the first one) plays unfaded from its start;
 - ``pos`` is the file frame of the next frame read, ``past_end`` says the end was read without
   looping;
-- ``excerpt(start, frames)`` reads a stretch for the loudness match (any thread).
+- ``excerpt(start, frames)`` reads a stretch for the loudness match and ``peak()`` finds the
+  highest sample (any thread).
 
 A ``StreamedFile`` has a reader thread that fills a preallocated ring from the file. The ring's
 counters are plain ints, each written by one side only: ``_r`` by the callback, ``_w``,
@@ -98,6 +99,10 @@ class MemorySource:
 
     def excerpt(self, start: int, frames: int) -> np.ndarray:
         return self._data[start : start + frames]
+
+    def peak(self) -> float:
+        """The highest sample magnitude of the file (linear)."""
+        return float(np.abs(self._data).max(initial=0.0))
 
     def close(self) -> None:
         """Nothing to release."""
@@ -231,6 +236,15 @@ class StreamedFile:
         with open_input(self.path) as f:
             f.seek(start)
             return np.ascontiguousarray(f.read(frames, dtype="float32", always_2d=True))
+
+    def peak(self) -> float:
+        """The highest sample magnitude of the file (linear), read through a handle of its own
+        (a long file takes a while: not on the callback's thread)."""
+        peak = 0.0
+        with open_input(self.path) as f:
+            for block in f.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+                peak = max(peak, float(np.abs(block).max(initial=0.0)))
+        return peak
 
     def close(self) -> None:
         """Stop the reader and close the file."""

@@ -12,7 +12,7 @@ from typing import Any
 from grutui.audio import backend
 from grutui.audio.backend import AudioError
 from grutui.audio.meters import IN, OUT, Meters
-from grutui.audio.status import AudioStatus, to_dbfs
+from grutui.audio.status import AudioStatus
 from grutui.dsp import Chain
 from grutui.params import Params
 
@@ -69,14 +69,24 @@ class StreamBase:
         return AudioStatus(
             state=state,
             message=message,
-            peak_in_dbfs=to_dbfs(float(self.meters.peaks[IN])),
-            peak_out_dbfs=to_dbfs(float(self.meters.peaks[OUT])),
+            input=self.meters.reading(IN),
+            output=self.meters.reading(OUT),
             xruns=self.meters.xruns,
             underruns=self.meters.underruns,
             cpu_load=min(max(cpu, 0.0), 1.0),
             latency_s=self._latency_s,
             device=self._device,
+            **self._gains(),
         )
+
+    def reset_clips(self) -> None:
+        """Clear both meters' clip counts and highest peaks (any thread; done by the callback
+        at its next block, at once when no stream runs)."""
+        self.meters.reset_clips(now=self._stream is None)
+
+    def _gains(self) -> dict[str, float]:
+        """The gain fields of the status (``AudioStatus.auto_gain_db`` ...)."""
+        return {}
 
     def _state(self) -> tuple[str, str]:
         if self.meters.error:

@@ -9,7 +9,7 @@ only when a signal is measured, so importing this module stays cheap.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -59,27 +59,93 @@ def channel_weights(channels: int) -> np.ndarray:
     return np.ones(channels)
 
 
+class LoudnessMeter:
+    """BS.1770 loudness of a signal fed in blocks of any length, in flat memory (two numbers per
+    100 ms): the same result, to the bit, however the signal is cut into blocks.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Sample rate, Hz.
+    channels : int
+        Channels of the (frames, channels) blocks given to ``add``.
+    """
+
+    def __init__(self, rate_hz: float, channels: int) -> None:
+        self._sos = k_weighting_sos(rate_hz)
+        self._weights = channel_weights(channels)
+        self._zi = np.zeros((len(self._sos), 2, channels))
+        self._block = round(BLOCK_S * rate_hz)
+        self._step = round(BLOCK_STEP_S * rate_hz)
+        self._frames = 0
+        self._total = 0.0  # the running sum of the weighted mean square, frame by frame
+        # The running sum where a gating block starts or ends (at 0 it is 0).
+        self._sums: dict[int, float] = {0: 0.0}
+
+    @property
+    def frames(self) -> int:
+        """Frames measured so far."""
+        return self._frames
+
+    def add(self, x: np.ndarray) -> None:
+        """Measure the next ``x`` (frames, channels) or (frames,) for one channel."""
+        from scipy.signal import sosfilt
+
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        if len(x) == 0:
+            return
+        z, self._zi = sosfilt(self._sos, x, axis=0, zi=self._zi)
+        weighted = np.square(z[:, 0]) * self._weights[0]
+        for c in range(1, z.shape[1]):  # channel by channel: the same sums for any block length
+            weighted += np.square(z[:, c]) * self._weights[c]
+        # A running sum carried on from the last block (cumsum adds one frame at a time).
+        sums = np.cumsum(np.concatenate(([self._total], weighted)))[1:]
+        positions = self._frames + np.arange(1, len(x) + 1)
+        starts = positions % self._step == 0
+        ends = (positions >= self._block) & ((positions - self._block) % self._step == 0)
+        keep = np.flatnonzero(starts | ends)
+        self._sums.update(zip(positions[keep].tolist(), sums[keep].tolist(), strict=True))
+        self._frames += len(x)
+        self._total = float(sums[-1])
+
+    def tap(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """``blocks`` passed on unchanged, each measured on its way."""
+        for block in blocks:
+            self.add(block)
+            yield block
+
+    def powers(self) -> np.ndarray:
+        """The weighted mean square of each gating block (400 ms, 75 % overlap) so far; a
+        signal shorter than one block is one block."""
+        if self._frames == 0:
+            return np.zeros(0)
+        if self._frames < self._block:
+            return np.array([self._total / self._frames])
+        count = (self._frames - self._block) // self._step + 1
+        return np.array(
+            [
+                (self._sums[k * self._step + self._block] - self._sums[k * self._step])
+                / self._block
+                for k in range(count)
+            ]
+        )
+
+    def loudness_lufs(self) -> float:
+        """Integrated loudness so far, LUFS; -inf for silence."""
+        return gated_loudness_lufs(self.powers())
+
+
 def block_powers(x: np.ndarray, rate_hz: float) -> np.ndarray:
     """Weighted mean square of the K-weighted ``x`` (frames, channels) per gating block.
 
     Blocks are 400 ms with 75 % overlap; a signal shorter than one block is one block.
     """
-    from scipy.signal import sosfilt
-
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if len(x) == 0:
-        return np.zeros(0)
-    z = sosfilt(k_weighting_sos(rate_hz), x, axis=0)
-    weighted = np.square(z) @ channel_weights(x.shape[1])  # per frame, channels summed
-    block = round(BLOCK_S * rate_hz)
-    step = round(BLOCK_STEP_S * rate_hz)
-    if len(weighted) < block:
-        return np.array([weighted.mean()])
-    sums = np.concatenate(([0.0], np.cumsum(weighted)))
-    starts = np.arange(0, len(weighted) - block + 1, step)
-    return (sums[starts + block] - sums[starts]) / block
+    x = np.asarray(x)
+    meter = LoudnessMeter(rate_hz, 1 if x.ndim == 1 else x.shape[1])
+    meter.add(x)
+    return meter.powers()
 
 
 def gated_loudness_lufs(powers: np.ndarray) -> float:
@@ -108,3 +174,24 @@ def integrated_loudness_lufs(x: np.ndarray | Iterable[np.ndarray], rate_hz: floa
     if not powers:
         return -math.inf
     return gated_loudness_lufs(np.concatenate(powers))
+
+
+def match_gain(from_lufs: float, to_lufs: float, limit_db: float = 24.0) -> float:
+    """Linear gain that takes a signal at ``from_lufs`` to ``to_lufs``, within ±``limit_db``:
+    1 when ``from_lufs`` is silence, the limit's cut when ``to_lufs`` is."""
+    if not math.isfinite(from_lufs):
+        return 1.0
+    gain_db = to_lufs - from_lufs if math.isfinite(to_lufs) else -limit_db
+    return float(10.0 ** (min(max(gain_db, -limit_db), limit_db) / 20.0))
+
+
+def auto_gain(dry: np.ndarray, wet: np.ndarray, rate_hz: float) -> float:
+    """Auto gain: the linear gain that makes ``wet`` (the chain's output) as loud as ``dry``
+    (its input), both (frames, channels) or (frames,), after BS.1770 (``match_gain``)."""
+    loudness = []
+    for x in (wet, dry):
+        x = np.asarray(x)
+        meter = LoudnessMeter(rate_hz, 1 if x.ndim == 1 else x.shape[1])
+        meter.add(x)
+        loudness.append(meter.loudness_lufs())
+    return match_gain(*loudness)

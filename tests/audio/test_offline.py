@@ -15,6 +15,7 @@ from audio_helpers import allocated_bytes
 
 from grutui.audio import AudioError, Availability, availability, quiet_stderr
 from grutui.audio.match import loudness_match_gain
+from grutui.audio.monitor import Monitor
 from grutui.audio.player import Player
 from grutui.audio.watch import PresetWatcher
 from grutui.dsp import Chain
@@ -52,26 +53,50 @@ def test_player_callback_allocates_no_arrays_and_never_raises() -> None:
         player.process_block(out)
     # Same oversampling factor: a new factor changes the chain's latency, and the chain then
     # reallocates its small dry-delay ring (an engine matter, reported).
-    params = [Params(Wh=1.0 + i / 10, drive_db=float(i), oversample=4) for i in range(10)]
-    # tracemalloc sees every thread: the loudness thread measures these now, so that while the
-    # callback runs it finds them in its cache instead of rendering.
-    for p in params:
-        player.loudness.measure(p)
-    assert player.loudness.wait(30)
+    params = [Params(Wh=1.0 + i / 10, drive_db=float(i), auto_gain=i % 2 == 0) for i in range(10)]
 
     def play() -> None:
-        for i in range(2000):
-            if i % 200 == 0:
-                player.set_params(params[i // 200])
-                player.bypass = not player.bypass
+        for _ in range(200):
             player.process_block(out)
 
-    peak, held = allocated_bytes(play)
+    peak = held = 0
+    for p in params:
+        player.set_params(p)  # the callback takes it up at its next block
+        player.bypass = not player.bypass
+        # tracemalloc sees every thread: let the loudness thread measure first.
+        assert player.loudness.wait(30)
+        block_peak, block_held = allocated_bytes(play)
+        peak, held = max(peak, block_peak), max(held, block_held)
     player.close()
     # One float32 block is 1 kB; any array made per call would show in the peak.
     assert peak < 1024, f"callback allocated {peak} bytes at peak"
     assert held < 1024
     assert player.meters.error == ""
+    assert np.all(np.isfinite(out))
+
+
+def test_monitor_callback_with_meters_and_auto_gain_allocates_nothing() -> None:
+    block = 128
+    monitor = Monitor(Params(), blocksize=block)
+    monitor.prepare_offline(48000)
+    indata = np.random.default_rng(2).normal(0, 0.3, (block, 1)).astype(np.float32)  # mono
+    out = np.zeros((block, 2), np.float32)
+    params = [Params(Wh=2.0 + i / 4, drive_db=float(i), auto_gain=i % 3 > 0) for i in range(8)]
+
+    def run() -> None:
+        for i in range(4000):  # long enough for the auto gain to measure and move
+            if i % 500 == 0:
+                monitor.set_params(params[i // 500])
+                monitor.reset_clips()
+            monitor.process_block(indata, out)
+
+    run()  # warm up
+    peak, held = allocated_bytes(run)
+    status = monitor.status()
+    monitor.close()
+    assert peak < 1024, f"callback allocated {peak} bytes at peak"
+    assert held < 1024
+    assert status.message == "" and status.auto_gain_db != 0.0
     assert np.all(np.isfinite(out))
 
 

@@ -45,8 +45,10 @@ async def test_selection_keys_wrap_and_choose_what_steps(app: GrutuiApp, pilot: 
     await pilot.press("down", "j")
     assert panel.selected_name == "Uf"
     await pilot.press("up", "k", "k")
-    assert panel.selected_name == "dc_block"  # wraps round
+    assert panel.selected_name == "auto_gain"  # wraps round
     await pilot.press("right")
+    assert app.session.params.auto_gain is True
+    await pilot.press("k", "right")
     assert app.session.params.dc_block is False
     await pilot.press("k", "right")
     assert app.session.params.oversample == 8
