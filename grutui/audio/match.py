@@ -169,10 +169,10 @@ class LoudnessMatch:
     def _run(self) -> None:
         while True:
             self._wake.wait()
-            if self._closed:
-                return
             time.sleep(COALESCE_S)
             self._wake.clear()
+            if self._closed:  # after the clear: a close() that came since has set _closed
+                return
             asked = self._asked
             params = self._wanted  # after the count: at least as new
             if params is None:

@@ -75,7 +75,7 @@ def test_played_file_matches_offline_render(server: PulseServer, tmp_path, strea
 def test_bypass_plays_the_dry_file_at_the_wet_loudness(
     server: PulseServer, tmp_path, stream
 ) -> None:
-    dry = make_signal(2.0)
+    dry = make_signal(2.0) * np.float32(0.1)  # quiet: matched, it stays under full scale
     wet_lufs = integrated_loudness_lufs(Chain(RATE_HZ, 2, 4096, HOT).process(dry), RATE_HZ)
     dry_lufs = integrated_loudness_lufs(dry, RATE_HZ)
     player = player_for(dry, HOT, stream, tmp_path)
@@ -86,6 +86,7 @@ def test_bypass_plays_the_dry_file_at_the_wet_loudness(
     heard = align(rec.samples(), dry)
     heard_lufs = integrated_loudness_lufs(heard, RATE_HZ)
     assert abs(dry_lufs - wet_lufs) > 3.0, "test settings should change the loudness"
+    assert player.status().bypass_cut_db == 0.0
     assert correlation(heard, dry) >= 0.999  # the dry file, not the distorted one
     assert abs(heard_lufs - wet_lufs) <= 0.5  # as loud as the wet signal (BS.1770)
     print(
