@@ -55,7 +55,7 @@ def test_a_short_input_shorter_than_the_latency_keeps_its_length():
 
 
 def pipeline_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("grutui-")]
+    return [t for t in threading.enumerate() if t.name.startswith("grutui-pipeline-")]
 
 
 def test_an_error_while_reading_comes_after_the_output_before_it_and_stops_the_threads():

@@ -44,10 +44,11 @@ class _Stage:
         centre = (len(taps) - 1) // 2
         others = np.delete(taps[centre % 2 :: 2], centre // 2)
         self.halfband = centre % 2 == 0 and bool(np.all(np.abs(others) < 1e-12))
-        self.centre_at = self.phases.shape[1] - 1 - centre // 2  # in branch 0, reversed
-        self.odd = np.ascontiguousarray(self.h_rev[1::2])
-        self.scratch = np.zeros(max_in, np.float32)
-        self.centre = np.float32(self.h_rev[centre])
+        if self.halfband:
+            self.centre_at = self.phases.shape[1] - 1 - centre // 2  # in branch 0, reversed
+            self.centre = np.float32(self.h_rev[centre])
+            self.odd = np.ascontiguousarray(self.h_rev[1::2])
+            self.scratch = np.zeros(max_in, np.float32)
 
     def reset(self) -> None:
         self.up_work.fill(0.0)

@@ -66,7 +66,9 @@ class _Pipeline:
             ("back", self._back),
         ]
         self.threads = [
-            threading.Thread(target=self._run, args=(body,), name=f"grutui-{name}", daemon=True)
+            threading.Thread(
+                target=self._run, args=(body,), name=f"grutui-pipeline-{name}", daemon=True
+            )
             for name, body in parts
         ]
         for thread in self.threads:
