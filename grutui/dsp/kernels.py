@@ -105,8 +105,8 @@ def _output_lanes(
 ):  # pragma: no cover - compiled
     """Channel ``a`` (and ``a + 1`` if ``two``, interleaved so that the two DC blockers'
     recurrences overlap) of the output stage; ``p``/``t``: output gain, mix and DC blocker
-    amount and their targets, smoothed in the loop while ``moving``. ``two`` and ``moving``
-    are constants after inlining."""
+    amount and their targets, smoothed in the loop while ``moving``. ``two`` is a constant after
+    inlining."""
     gain, mix, dc = p
     b = a + 1 if two else a
     xa, ya = dc_state[a, 0], dc_state[a, 1]
@@ -162,21 +162,12 @@ def output_stage(
     channels = wet.shape[0]
     for c in range(0, channels, 2):
         if c + 1 < channels:
-            if moving:
-                p, pos = _output_lanes(
-                    w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, True, True
-                )
-            else:
-                p, pos = _output_lanes(
-                    w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, True, False
-                )
-        elif moving:
             p, pos = _output_lanes(
-                w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, False, True
+                w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, True, moving
             )
         else:
             p, pos = _output_lanes(
-                w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, False, False
+                w, d, n, r, delay, pos0, dcs, pole, start, t, coef, out, c, False, moving
             )
     cur[OUTPUT], cur[MIX], cur[DC] = p
     ring_pos[0] = pos
