@@ -49,7 +49,7 @@ def _clock(seconds: float) -> str:
 
 
 # Priorities: the part with the highest number is dropped first when the line is too long.
-KEEP, AUDIO, SESSION, FLAGS, FILE, DETAILS = range(6)
+KEEP, SESSION, AUDIO, FLAGS, FILE, DETAILS = range(6)
 # White on red, not red alone: with NO_COLOR red turns a grey as dark as the background.
 ALARM = "bold white on red"
 REASON_MIN = 24  # cells of the last part (the audio state's reason) worth keeping
@@ -90,7 +90,9 @@ def _parts(info: StatusInfo) -> list[tuple[int, Text]]:
     if info.underruns:
         parts.append((AUDIO, Text(f"disk underruns {info.underruns}", ALARM)))
     if info.reason:  # last, so a long reason is cut short rather than pushing others out
-        parts.append((AUDIO, Text(f"{info.state}: {info.reason}", "italic")))
+        # an error of a running stream matters; "no audio device" is said on every audio key
+        urgent = AUDIO if info.state == "error" else FLAGS
+        parts.append((urgent, Text(f"{info.state}: {info.reason}", "italic")))
     elif info.running:
         parts.append((SESSION, Text(info.state, "bold")))
     return parts

@@ -224,6 +224,27 @@ def test_after_a_crash_the_next_start_offers_the_session_back(
     second.wait_for(lambda s: "0.50" in _row(s, "Wf"), "its undo history")
 
 
+def test_file_with_a_user_preset_live_writes_every_change_to_it(
+    session: Callable[[str], Tmux], tmp_path: Path, tmux_env: dict[str, str]
+) -> None:
+    """``grutui take.wav --preset mine --live``: the file with that preset, each change saved."""
+    write_sound(tmp_path / "take.wav", seconds=1.0)
+    user = Path(tmux_env["GRUTUI_CONFIG_DIR"]) / "presets"
+    user.mkdir(parents=True)
+    (user / "mine.toml").write_text('name = "Mine"\n[params]\nWf = 3.0\n')
+    tmux = session("take.wav --preset mine --live")
+    screen = tmux.wait_for(lambda s: "THD" in s and "│ take.wav │" in s, "the file")
+    assert "Mine" in screen and "3.00" in _row(screen, "Wf")
+    tmux.keys("Right")
+    tmux.wait_for(lambda s: "3.10" in _row(s, "Wf"), "Wf 3.10")
+    deadline = time.monotonic() + 10
+    while "Wf = 3.1" not in (user / "mine.toml").read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Wf = 3.1" in (user / "mine.toml").read_text()
+    tmux.keys("C-q")  # saved as it goes: no question
+    tmux.wait_for(lambda s: "EXITED 0" in s, "grutui to exit")
+
+
 def test_grutui_opens_a_file_given_on_the_command_line(
     session: Callable[[str], Tmux], tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from grutui.params import GRU_NAMES, SPEC_BY_NAME, SPECS, Params
 from grutui.ui.app import GrutuiApp
 from grutui.ui.slider import LABEL_W, ParamSlider
 from grutui.ui.slot_compare import SlotCompare
-from tests.ui.helpers import notices
+from tests.ui.helpers import notices, until
 
 
 def slider(app: GrutuiApp, name: str) -> ParamSlider:
@@ -184,3 +184,12 @@ async def test_morph_between_equal_slots_says_why_nothing_moves(
     await pilot.press("right_parenthesis")
     assert app.session.params == Params()
     assert any("Slots A and B are the same" in n for n in notices(app))
+
+
+async def test_the_palette_randomises_and_morphs_by_name(app: GrutuiApp, pilot: Pilot) -> None:
+    await pilot.press("ctrl+p", *"Randomise", "enter")
+    await until(pilot, lambda: app.session.params != Params(), what="new settings")
+    drawn = app.session.params
+    await pilot.press("b", "ctrl+p", *"Morph 10 % towards slot A", "enter")
+    await until(pilot, lambda: app.session.morph_fraction == pytest.approx(0.9), what="morph")
+    assert app.session.slots["A"] == drawn
