@@ -26,7 +26,7 @@ from grutui.ui.help import HelpScreen
 from grutui.ui.keys import MAIN_KEYS
 from grutui.ui.live import LiveWriter
 from grutui.ui.main_screen import MainScreen
-from grutui.ui.meters import MeterReading, readings
+from grutui.ui.meters import ClipLatch, MeterReading
 from grutui.ui.recovery import RecoveryError, SessionStore, recovery_question
 from grutui.ui.session import Session
 from grutui.ui.source import Source, demo_source, load_source
@@ -59,6 +59,7 @@ class GrutuiApp(App[int]):
         self.session = Session.from_preset(preset)
         self.audio = AudioControl()
         self.audio.load(self.source)
+        self.audio.set_params(self.session.params)  # a preset given at start plays as shown
         self._check_audio = check_audio
         self.live: LiveWriter | None = None
         if live and preset is not None and preset.path is not None:
@@ -66,6 +67,7 @@ class GrutuiApp(App[int]):
                 preset.path, on_error=self._live_error, on_written=self._live_written
             )
         self._poll: Timer | None = None
+        self._clips = ClipLatch()
         self.recovery = SessionStore()
         self.session.on_change = self._keep_session
         self.notice_log: deque[str] = deque(maxlen=100)  # recent notifications, newest last
@@ -242,6 +244,7 @@ class GrutuiApp(App[int]):
     def action_reset_clips(self) -> None:
         """Clear the clip counts and the peak hold of both meters."""
         self.audio.reset_clips()
+        self._clips.reset()
         self._show_audio_state()
 
     def _say_audio(self, text: str) -> None:
@@ -268,14 +271,14 @@ class GrutuiApp(App[int]):
             state = status.state
             if status.state == "error":
                 reason = status.message
-            meters = readings(status)
+            meters = self._clips.readings(status, audio.starts)
             changes.update(
                 xruns=status.xruns,
                 underruns=status.underruns,
                 clips_in=meters[0].clips,
                 clips_out=meters[1].clips,
-                auto_gain_db=getattr(status, "auto_gain_db", 0.0),
-                bypass_cut_db=getattr(status, "bypass_cut_db", 0.0),
+                auto_gain_db=status.auto_gain_db if status.state != "stopped" else None,
+                bypass_cut_db=status.bypass_cut_db,
             )
         changes.update(state=state, reason=reason)
         try:

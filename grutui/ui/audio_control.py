@@ -31,6 +31,7 @@ class AudioControl:
         self._start_s = 0.0  # where a player not made yet starts (a seek before the first play)
         self.reason: str | None = None  # why there is no audio; None until checked or when ok
         self.checked = False
+        self.starts = 0  # streams started so far (each starts its meters' counts afresh)
 
     def check(self) -> str | None:
         """Probe for a device (slow: loads PortAudio). Returns why audio cannot work, or None."""
@@ -103,6 +104,7 @@ class AudioControl:
             if self._player.duration_s and self._player.position_s >= self._player.duration_s:
                 self._player.seek(0.0)
             self._player.start()
+            self.starts += 1
         return True
 
     def seek(self, seconds: float, relative: bool = False) -> float:
@@ -146,6 +148,7 @@ class AudioControl:
                 self._monitor = Monitor(self._params)
             self._monitor.set_params(self._params)
             self._monitor.start()
+            self.starts += 1
         return True
 
     def status(self) -> Any:
@@ -161,9 +164,8 @@ class AudioControl:
     def reset_clips(self) -> None:
         """Clear both streams' clip counts and highest peaks."""
         for stream in (self._player, self._monitor):
-            reset = getattr(stream, "reset_clips", None)  # an audio layer without clip counts
-            if reset is not None:
-                reset()
+            if stream is not None:
+                stream.reset_clips()
 
     def position(self) -> tuple[float, float] | None:
         """(position, duration) in seconds of the player, or where it will start; None with

@@ -45,6 +45,7 @@ MAIN_KEYS: list[BindingType] = [
     _key("home", "app.seek('0')", "To the start", "seek-start"),
     _key("full_stop", "app.bypass", "Bypass (dry, matched loudness)", "bypass"),
     _key("m", "app.monitor", "Live monitoring on/off", "monitor"),
+    _key("g", "auto_gain", "Auto gain on/off (the wet as loud as the dry)", "auto-gain"),
     _key("x", "app.reset_clips", "Reset the meters' clip counts and peak hold", "reset-clips"),
     _key("o", "open", "Open", "open", show=True),
     _key("e", "render", "Render", "render", show=True),

@@ -162,6 +162,7 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).update(
             preset=session.preset_name,
             modified=session.modified,
+            auto_gain=session.params.auto_gain,
             slot=session.active,
             file=source.name,
             rate_hz=source.rate_hz,
@@ -287,6 +288,9 @@ class MainScreen(Screen[None]):
         session.copy_to_other()
         self.refresh_compare()
         self.app.notify(f"Copied slot {source} to slot {target}", timeout=2)
+
+    def action_auto_gain(self) -> None:
+        self.set_value("auto_gain", not self.session.params.auto_gain)
 
     def action_randomize(self) -> None:
         self.apply(self.session.randomize(self._rng))

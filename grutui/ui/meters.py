@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widget import Widget
 
 from grutui.ui.status_bar import ALARM
+
+if TYPE_CHECKING:  # the UI reads the audio layer's status; it does not load it to draw
+    from grutui.audio.status import AudioStatus
 
 FLOOR_DBFS = -60.0  # the bar's left end
 WARN_DBFS, HOT_DBFS = -6.0, -1.0  # where the bar turns yellow, then red
@@ -31,19 +34,35 @@ class MeterReading:
     clips: int = 0  # samples over full scale since the last reset
 
 
-def readings(status: Any) -> tuple[MeterReading, MeterReading]:
-    """The input and output readings of an ``AudioStatus``."""
-    found = []
-    for which, peak_name in (("input", "peak_in_dbfs"), ("output", "peak_out_dbfs")):
-        meter = getattr(status, which, None)
-        if meter is None:  # an audio layer that measures peaks only
-            peak = float(getattr(status, peak_name, -math.inf))
-            found.append(MeterReading(peak, hold_dbfs=peak))
-        else:
-            found.append(
-                MeterReading(meter.peak_dbfs, meter.rms_dbfs, meter.hold_dbfs, meter.clips)
-            )
-    return found[0], found[1]
+class ClipLatch:
+    """Clip counts that stay until the user resets them.
+
+    A stream counts its clips from its start; the latch adds what earlier runs counted, so a
+    clip stays lit across stop and play until ``x``. ``run`` (``AudioControl.starts``) says
+    which run a status is from.
+    """
+
+    def __init__(self) -> None:
+        self._before = [0, 0]  # (input, output) counted by earlier runs
+        self._last = [0, 0]  # this run's counts at the last reading
+        self._run = 0
+
+    def readings(self, status: AudioStatus, run: int) -> tuple[MeterReading, MeterReading]:
+        """The input and output readings of ``status``, with the latched counts."""
+        if run != self._run:
+            self._before = [b + last for b, last in zip(self._before, self._last, strict=True)]
+            self._last, self._run = [0, 0], run
+        found = []
+        for i, meter in enumerate((status.input, status.output)):
+            self._last[i] = meter.clips
+            clips = self._before[i] + meter.clips
+            found.append(MeterReading(meter.peak_dbfs, meter.rms_dbfs, meter.hold_dbfs, clips))
+        return found[0], found[1]
+
+    def reset(self) -> None:
+        """Forget every count (the stream's own are reset by the caller)."""
+        self._before = [0, 0]
+        self._last = [0, 0]
 
 
 def _db(value: float) -> str:

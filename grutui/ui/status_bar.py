@@ -31,7 +31,7 @@ class StatusInfo:
     bypass: bool = False
     bypass_cut_db: float = 0.0  # how much quieter than matched the bypass plays (no clipping)
     auto_gain: bool = False
-    auto_gain_db: float = 0.0  # the gain auto gain puts on the wet
+    auto_gain_db: float | None = None  # the gain auto gain puts on the wet, while measured
     clips_in: int = 0  # samples over full scale since the last reset (x)
     clips_out: int = 0
     xruns: int = 0
@@ -77,7 +77,8 @@ def _parts(info: StatusInfo) -> list[tuple[int, Text]]:
     if info.loop:
         parts.append((DETAILS, Text("loop", "dim")))
     if info.auto_gain:
-        parts.append((FLAGS, Text(f"auto gain {info.auto_gain_db:+.1f} dB", "bold cyan")))
+        gain = f" {info.auto_gain_db:+.1f} dB" if info.auto_gain_db is not None else ""
+        parts.append((SESSION, Text(f"auto gain{gain}", "bold cyan")))
     if info.clips_in or info.clips_out:
         clips = " ".join(
             f"{where} {count}"

@@ -9,7 +9,8 @@ import pytest
 from textual.pilot import Pilot
 
 from grutui.ui.app import GrutuiApp
-from grutui.ui.meters import MeterReading, meter_line
+from grutui.audio.status import AudioStatus, LevelMeter
+from grutui.ui.meters import ClipLatch, MeterReading, meter_line
 from grutui.ui.slider import ParamSlider
 from grutui.ui.source import load_source
 from tests.ui.helpers import screen_text, until, views_current, write_sound
@@ -104,3 +105,17 @@ async def test_the_selected_sliders_empty_track_has_the_texts_colour(
 
     assert "bright_black" in track_styles(other)
     assert "bright_black" not in track_styles(selected)
+
+
+def test_clip_counts_stay_across_runs_until_reset_even_with_a_stale_reading() -> None:
+    def status(clips: int) -> AudioStatus:
+        return AudioStatus(output=LevelMeter(peak_dbfs=-1.0, clips=clips))
+
+    latch = ClipLatch()
+    assert latch.readings(status(5), run=1)[1].clips == 5
+    assert latch.readings(status(0), run=2)[1].clips == 5  # a new run counts from 0: kept
+    assert latch.readings(status(3), run=2)[1].clips == 8
+    latch.reset()
+    assert latch.readings(status(3), run=2)[1].clips == 3  # read before the stream cleared
+    assert latch.readings(status(0), run=2)[1].clips == 0  # and then it is gone for good
+    assert latch.readings(status(0), run=3)[1].clips == 0
