@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from grutui.ui.app import GrutuiApp
 from grutui.audio.status import AudioStatus, LevelMeter
+from grutui.ui.app import GrutuiApp
 from grutui.ui.meters import ClipLatch, MeterReading, meter_line
 from grutui.ui.slider import ParamSlider
 from grutui.ui.source import load_source
