@@ -283,7 +283,7 @@ class GrutuiApp(App[int]):
         changes.update(state=state, reason=reason)
         try:
             self.main.show_audio(**changes)
-            self.main.show_meters(*meters, available=not audio.reason)
+            self.main.show_meters(*meters, available=audio.checked and not audio.reason)
         except Exception:  # the main screen is not mounted yet or already gone
             return
         running = audio.playing or audio.monitoring

@@ -121,8 +121,8 @@ class MainScreen(Screen[None]):
         # Below the smallest layout one line, not a garbled screen; the keys still work.
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(too_small, "-too-small")
-        size = f"{width}x{height} is too small for grutui: it needs {MIN_WIDTH}x{MIN_HEIGHT}"
-        self.query_one("#too-small", Static).update(f"{size} · ctrl+q quits")
+        needs = f"Too small (needs {MIN_WIDTH}x{MIN_HEIGHT}) · ctrl+q quits"
+        self.query_one("#too-small", Static).update(f"{needs} · now {width}x{height}")
         self.refresh_titles()
 
     # -- what the screen shows -------------------------------------------------------------

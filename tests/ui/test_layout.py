@@ -69,12 +69,12 @@ async def test_below_the_smallest_size_one_line_says_so_and_growing_restores(
     app: GrutuiApp, pilot: Pilot
 ) -> None:
     lines = [line for line in screen_text(app).splitlines() if line.strip()]
-    assert lines == ["40x12 is too small for grutui: it needs 60x16 · ctrl+q quits"[:40]]
+    assert lines == ["Too small (needs 60x16) · ctrl+q quits · now 40x12"[:40]]
     await pilot.press("right")  # the keys still work
     assert app.session.params.Wf == pytest.approx(0.6)
     await pilot.resize_terminal(60, 16)
     await until(pilot, lambda: "Parameters" in screen_text(app), what="the layout")
-    assert "too small" not in screen_text(app)
+    assert "Too small" not in screen_text(app)
     assert "0.60" in screen_text(app)
 
 

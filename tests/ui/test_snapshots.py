@@ -12,8 +12,20 @@ from textual.widgets import Input
 
 from grutui import preset_store as presets
 from grutui.ui.app import GrutuiApp
+from grutui.ui.meters import MeterReading
 from grutui.ui.views.deck import VIEWS
 from tests.ui.helpers import views_current
+
+PLAYING = {
+    "state": "playing",
+    "reason": "",
+    "position_s": 1.25,
+    "bypass": True,
+    "bypass_cut_db": 4.2,
+    "clips_out": 7,
+    "xruns": 0,
+    "auto_gain_db": -3.5,
+}
 
 
 def _app() -> GrutuiApp:
@@ -81,3 +93,24 @@ def test_render_dialog(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await _settle(pilot)
 
     assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_main_screen_playing_with_meters(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """What a playing stream shows (fed fixed readings: the test has no sound device)."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, GrutuiApp)
+        await _settle(pilot)
+        app.main.show_audio(**PLAYING)
+        app.main.show_meters(
+            MeterReading(-9.5, -16.0, -6.0), MeterReading(-0.5, -8.0, 0.0, 7), available=True
+        )
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run_before)
+
+
+def test_too_small(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_app(), terminal_size=(40, 12))

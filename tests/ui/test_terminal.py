@@ -175,7 +175,7 @@ def test_any_terminal_size_keeps_the_app_responsive(session: Callable[[str], Tmu
     for width, height in ((40, 24), (20, 10), (1, 1)):
         tmux.resize(width, height)
         screen = tmux.wait_for(
-            lambda s, w=width: w < 2 or "too small" in s, f"the {width}x{height} notice"
+            lambda s, w=width: w < 2 or "Too small" in s, f"the {width}x{height} notice"
         )
         lines = [line for line in screen.splitlines() if line.strip()]
         assert len(lines) <= 1, screen  # one line, not a garbled layout
