@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "grutui.commands.analyze",
     "grutui.commands.presets",
     "grutui.audio_cli",
+    "grutui.capture.cli",
 )
 DESCRIPTION = (
     "A terminal workstation for the gated recurrent distortion. With no command, opens the "
