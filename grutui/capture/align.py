@@ -180,16 +180,18 @@ def choose_windows(frames: int, rate_hz: float, seconds: float) -> Windows:
 def assemble(
     dry: np.ndarray, wet: np.ndarray, rate_hz: float, windows: Windows, which: np.ndarray
 ) -> Material:
-    """The material of windows ``which`` (indices), each after its warm-up unless contiguous."""
+    """The material of windows ``which`` (indices), each after a warm-up (or the whole gap
+    since the previous window, when shorter)."""
     warm = int(WARMUP_S * rate_hz)
     pieces: list[tuple[int, int]] = []
     fit: list[np.ndarray] = []
     hold: list[np.ndarray] = []
-    previous_stop = -1
+    previous_stop = -warm
     for index in which:
         start = int(windows.starts[index])
         stop = start + windows.length
-        lead = 0 if start == previous_stop else min(warm, start)
+        # a warm-up before each window; a gap shorter than that is kept whole (no seam at all)
+        lead = min(warm, start, max(start - previous_stop, 0))
         pieces.append((start - lead, stop))
         role = np.ones(windows.length, bool)
         off = np.zeros(lead, bool)

@@ -17,8 +17,10 @@ PROGRESS_EVERY_S = 0.2  # a terminal's progress line is redrawn at most this oft
 LOG_EVERY_S = 5.0  # without a terminal, a progress line this often
 
 
-class CaptureUsageError(GrutuiError):
-    """Options that do not go together (exit status 2)."""
+def _usage(message: str) -> int:
+    """A command line that cannot work: one line, exit status 2, as argparse's own errors."""
+    print(f"grutui fit: error: {message}", file=sys.stderr)
+    return 2
 
 
 def _number(low: float, high: float, unit: str, kind: type = float) -> Callable[[str], Any]:
@@ -120,10 +122,14 @@ class _Line:
         self.tty = sys.stderr.isatty()
         self.shown = 0.0
         self.open = False
+        self.stage = ""
 
-    def show(self, text: str, force: bool = False) -> None:
+    def show(self, text: str, stage: str = "") -> None:
+        """Show ``text`` if it is time to, or at once when ``stage`` changed."""
         now = time.monotonic()
-        if not force and now - self.shown < (PROGRESS_EVERY_S if self.tty else LOG_EVERY_S):
+        changed = stage != self.stage
+        self.stage = stage
+        if not changed and now - self.shown < (PROGRESS_EVERY_S if self.tty else LOG_EVERY_S):
             return
         self.shown = now
         if self.tty:
@@ -190,16 +196,16 @@ def _capture(args: argparse.Namespace) -> int:
 
 # -- fit ---------------------------------------------------------------------------------------
 def _fit(args: argparse.Namespace) -> int:
+    if args.name is not None and not args.name.strip():
+        return _usage("--name must not be empty")
     if args.harmonics is not None:
         if args.dry or args.wet:
-            raise CaptureUsageError("fit: give DRY and WET, or --harmonics TARGET, not both")
+            return _usage("give DRY and WET, or --harmonics TARGET, not both")
         if args.seconds is not None or args.harmonics_weight:
-            raise CaptureUsageError(
-                "fit: --seconds and --harmonics-weight apply to a recording (DRY WET)"
-            )
+            return _usage("--seconds and --harmonics-weight apply to a recording (DRY WET)")
         return _fit_harmonics(args)
     if not (args.dry and args.wet):
-        raise CaptureUsageError("fit: give DRY and WET (or --harmonics TARGET)")
+        return _usage("give DRY and WET (or --harmonics TARGET)")
     return _fit_recording(args)
 
 
@@ -209,8 +215,6 @@ def _target(args: argparse.Namespace, default_name: str) -> tuple[str, Path]:
     from grutui.capture.files import check_output
 
     name = (args.name if args.name is not None else default_name).strip()
-    if not name:
-        raise CaptureUsageError("fit: --name must not be empty")
     if args.output:
         inputs = tuple(p for p in (args.dry, args.wet) if p)
         return name, check_output(args.output, args.force, inputs, suffixes=(".toml",))
@@ -243,7 +247,8 @@ def _fit_recording(args: argparse.Namespace) -> int:
             harmonics_weight=args.harmonics_weight,
             progress=lambda p: line.show(
                 f"fit [{p.stage}] {p.evaluations} evaluations, best error {p.best_error:.5g}, "
-                f"{p.elapsed_s:.1f} s"
+                f"{p.elapsed_s:.1f} s",
+                p.stage,
             ),
             warn=lambda text: line.say(f"warning: {text}"),
         )
@@ -314,7 +319,8 @@ def _fit_harmonics(args: argparse.Namespace) -> int:
             target,
             seed=args.seed,
             progress=lambda p: line.show(
-                f"fit [harmonics] {p.evaluations} evaluations, best error {p.best_error:.3g} dB"
+                f"fit [harmonics] {p.evaluations} evaluations, best error {p.best_error:.3g} dB",
+                p.stage,
             ),
         )
     finally:

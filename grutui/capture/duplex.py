@@ -1,9 +1,11 @@
 """Reamping through one duplex stream: play the probe, record what comes back, on one clock.
 
 Input and output share the stream's clock, so the recording's latency against the probe is
-constant (the fit finds it). The recording runs ``TAIL_S`` past the probe's end so a round trip
-of up to that long is kept. A recording that clipped or stayed silent is refused: nothing is
-written; dropouts are reported (they shift the recording's timeline after them).
+constant (the fit finds it). The probe is played after ``PRE_ROLL_S`` of silence and the
+recording runs ``TAIL_S`` past its end: a round trip of up to ``TAIL_S`` is kept, and the
+latency in the file (pre-roll plus round trip) stays within the fit's one second. A recording
+that clipped or stayed silent is refused: nothing is written; dropouts are reported (they
+shift the recording's timeline after them).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from grutui.capture.align import FULL_SCALE
 from grutui.capture.files import check_output, write_audio
 from grutui.errors import GrutuiError
 
-TAIL_S = 1.0
+PRE_ROLL_S = 0.25  # silence before the probe: a stream's first buffers can be lost starting up
+TAIL_S = 0.75
 SILENT_DBFS = -60.0
 STALL_S = 10.0  # no audio for this long: the device has gone
 GRACE_BLOCKS = 4  # status flags while the buffers prime are not dropouts
@@ -114,7 +117,9 @@ def capture(
     check_output(out_path, force, inputs=(probe_path,))
     probe, rate = read_audio(probe_path)
     sd = backend.sounddevice()
-    duplex = _Duplex(np.ascontiguousarray(probe), len(probe) + int(TAIL_S * rate))
+    lead = np.zeros((int(PRE_ROLL_S * rate), probe.shape[1]), np.float32)
+    played = np.ascontiguousarray(np.concatenate([lead, probe]))
+    duplex = _Duplex(played, len(played) + int(TAIL_S * rate))
     total_s = len(duplex.take) / rate
     devices = (backend.parse_device(input_device), backend.parse_device(output_device))
     try:

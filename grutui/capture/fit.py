@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -31,8 +31,11 @@ from grutui.capture.model import Loss, Material, Term, esr, esr_preemph
 from grutui.params import Params
 
 DEFAULT_SECONDS = 10.0
-OVERSAMPLE = 4  # the written preset's factor: the chain's default, clean of aliasing
-REFINE_SAMPLES = 3  # the latency is refined this far either way of the correlation peak
+# The correlation peaks late by a device's group delay (a tone filter: several samples), so the
+# latency is looked for mostly before it; a static tanh is fitted only near it.
+EARLY_SAMPLES = 12
+LATE_SAMPLES = 3
+SETTLE = (-2, -1, 1, 2)  # and then by the GRU itself, this far either way
 QUALITY_BANDS = (
     (0.01, "great"),
     (0.035, "good"),
@@ -134,7 +137,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def preset_params(phi: np.ndarray, output_gain: float = 1.0) -> Params:
+def preset_params(phi: np.ndarray, factor: int, output_gain: float = 1.0) -> Params:
     """The preset for a search point: drive carries the gain (Wh = 1) while it can."""
     drive = math.exp(phi[0])
     lo, hi = DRIVE_DB
@@ -155,7 +158,7 @@ def preset_params(phi: np.ndarray, output_gain: float = 1.0) -> Params:
         k: round(min(max(v, SPEC_BY_NAME[k].minimum), SPEC_BY_NAME[k].maximum), DIGITS)
         for k, v in values.items()
     }
-    return Params(mix=100.0, dc_block=True, oversample=OVERSAMPLE, **clamped)
+    return Params(mix=100.0, dc_block=True, oversample=factor, **clamped)
 
 
 def render_dry(material: Material, params: Params) -> np.ndarray:
@@ -168,12 +171,12 @@ def render_dry(material: Material, params: Params) -> np.ndarray:
     return chain.process(padded)[lag:, 0].astype(np.float64)
 
 
-def finish(material: Material, phi: np.ndarray) -> tuple[Params, np.ndarray]:
+def finish(material: Material, phi: np.ndarray, factor: int) -> tuple[Params, np.ndarray]:
     """The preset for ``phi`` with its output gain solved on the real chain, and its output."""
-    unity = preset_params(phi)
+    unity = preset_params(phi, factor)
     out = render_dry(material, unity)
     _, _, gain = Loss(material.wet, material.fit_mask)(out, want_grad=False)
-    params = preset_params(phi, gain)
+    params = preset_params(phi, factor, gain)
     return params, render_dry(material, params)
 
 
@@ -191,18 +194,34 @@ class _Prepared:
         )
 
 
+@dataclass(frozen=True)
+class _Refined:
+    latency: int  # where a smoothed tanh fits best: the GRU's
+    prepared: _Prepared
+    smoothed: search.SmoothedTanh
+    static_latency: int  # where a static tanh fits best (for its own, fair, score)
+
+
 def _refine(
     pair: Pair, latency: int, polarity: int, seconds: float, tracker: search.Tracker
-) -> tuple[int, _Prepared]:
-    """The latency within ``REFINE_SAMPLES`` of the correlation's where a static tanh fits best."""
-    best: tuple[float, int, _Prepared] | None = None
-    for shift in range(-REFINE_SAMPLES, REFINE_SAMPLES + 1):
+) -> _Refined:
+    """The latency near the correlation's where a smoothed tanh fits best (a static one would
+    prefer the delay a device's memory adds, which the GRU models), and where a static one does.
+    """
+    smoothed: tuple[float, _Refined] | None = None
+    static: tuple[float, int, float] | None = None
+    for shift in range(LATE_SAMPLES, -EARLY_SAMPLES - 1, -1):
         prepared = _Prepared(pair, latency + shift, polarity, seconds)
-        value = search.fit_static_tanh(prepared.excerpt, tracker).loss
-        if best is None or value < best[0]:
-            best = (value, latency + shift, prepared)
-    assert best is not None
-    return best[1], best[2]
+        if shift >= -LATE_SAMPLES:
+            plain = search.fit_static_tanh(prepared.excerpt, tracker)
+            if static is None or plain.loss < static[0]:
+                static = (plain.loss, latency + shift, plain.drive)
+        assert static is not None
+        fitted = search.fit_smoothed_tanh(prepared.excerpt, tracker, static[2])
+        if smoothed is None or fitted.loss < smoothed[0]:
+            smoothed = (fitted.loss, _Refined(latency + shift, prepared, fitted, 0))
+    assert smoothed is not None and static is not None
+    return replace(smoothed[1], static_latency=static[1])
 
 
 def fit_recording(
@@ -248,32 +267,55 @@ def fit_recording(
     interrupted = False
     prepared: _Prepared | None = None
     static: search.StaticTanh | None = None
-    phi: np.ndarray | None = None
+    static_material: Material | None = None
+    found: dict[int, np.ndarray] = {}
     latency = alignment.latency_samples
     try:
-        latency, prepared = _refine(pair, latency, alignment.polarity, seconds, tracker)
-        static = search.fit_static_tanh(prepared.material, tracker)
-        phi = search.search(
-            prepared.material, prepared.excerpt, static, tracker, seed=seed, extra=extra
+        refined = _refine(pair, latency, alignment.polarity, seconds, tracker)
+        latency, prepared = refined.latency, refined.prepared
+        if refined.static_latency != latency:
+            static_material = _Prepared(
+                pair, refined.static_latency, alignment.polarity, seconds
+            ).material
+        static = search.fit_static_tanh(static_material or prepared.material, tracker)
+        term = extra or search._no_extra
+        ranked = search.explore(
+            prepared.excerpt, static, refined.smoothed, tracker, seed=seed, extra=term
         )
+        nearby = {s: _Prepared(pair, latency + s, alignment.polarity, seconds) for s in SETTLE}
+        nearby[0] = prepared
+        shift, ranked = search.settle_latency(
+            {s: p.excerpt for s, p in nearby.items()}, ranked, tracker, extra=term
+        )
+        latency, prepared = latency + shift, nearby[shift]
+        found = search.polish(prepared.material, ranked, tracker, extra=term)
     except (KeyboardInterrupt, search.Stopped):
         interrupted = True
-        phi = tracker.latest_best()
-    if prepared is None or phi is None:
+        best = tracker.latest_best()
+        if best is not None:
+            found = {search.OVERSAMPLE: best}
+    if prepared is None or not found:
         return None
     material = prepared.material
+    static_material = static_material or material
     if static is None:
-        static = search.fit_static_tanh(material, search.Tracker())
+        static = search.fit_static_tanh(static_material, search.Tracker())
     # the tanh's own GRU setting is a candidate too: never worse than the static tanh start
-    finished = [finish(material, p) for p in (phi, search.tanh_start(static))]
+    candidates = [*found.items(), (1, search.tanh_start(static))]
+    finished = [finish(material, phi, factor) for factor, phi in candidates]
     loss = Loss(material.wet, material.fit_mask)
-    params, out = min(finished, key=lambda item: loss(item[1], want_grad=False)[0])
-    static_out = static.gain * np.tanh(static.drive * material.dry.astype(np.float64))
+    term = (extra or search._no_extra)(material)
+
+    def objective(item: tuple[Params, np.ndarray]) -> float:  # what the search minimised
+        return loss(item[1], want_grad=False)[0] + (term(item[1])[0] if term else 0.0)
+
+    params, out = min(finished, key=objective)
+    static_out = static.gain * np.tanh(static.drive * static_material.dry.astype(np.float64))
     rate = pair.rate_hz
     return FitResult(
         params=params,
         scores=Scores.of(material, out),
-        static_tanh=Scores.of(material, static_out),
+        static_tanh=Scores.of(static_material, static_out),
         latency_samples=latency,
         polarity=alignment.polarity,
         gain_db=alignment.gain_db,

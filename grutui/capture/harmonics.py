@@ -52,12 +52,12 @@ class Target:
 def parse_target(text: str) -> Target:
     """A ``Target`` from a JSON file's path or a ``H2=-20,H3=-12`` text; ``CaptureError`` if
     it is neither."""
-    path = Path(text)
-    if text.lower().endswith(".json") or path.exists():
-        return _from_json(path)
     items = [item for item in text.split(",") if item.strip()]
     if not items:
         raise CaptureError("--harmonics: empty target (e.g. H2=-20,H3=-12,H5=-30)")
+    path = Path(text)
+    if text.lower().endswith(".json") or path.exists():
+        return _from_json(path)
     levels: dict[int, float] = {}
     for item in items:
         match = _ITEM.match(item)
@@ -230,18 +230,20 @@ def fit_harmonics(
 
 
 # -- the harmonics term of a recording fit ------------------------------------------------------
-TONE_S = 0.085  # a tone frame: about 4096 samples at 48 kHz
+TONE_S = 0.04  # a tone frame: 2048 samples at 48 kHz, bins 23 Hz apart (H1 of 110 Hz apart)
 TONE_PURITY = 0.99  # share of the frame's energy within a few bins of its peak
 TONE_MIN_HZ = 40.0
 TONE_MIN_DBFS = -50.0
 MAX_TONES = 24
 TERM_HARMONICS = 10
-_EPS = 10.0 ** (FLOOR_DBR / 10.0)
+TERM_FLOOR_DBR = -60.0  # harmonics this far under the fundamental are not worth matching
+_EPS = 10.0 ** (TERM_FLOOR_DBR / 10.0)
 
 
 @dataclass(frozen=True)
 class _Tone:
     start: int
+    freq_hz: float
     basis: np.ndarray  # (harmonics, frame) complex: windowed DFT rows at h * f0
     device_dbr: np.ndarray  # levels of H2.. relative to H1 in WET
 
@@ -257,7 +259,8 @@ def find_tones(material: Material) -> list[_Tone]:
     size = 2 ** round(math.log2(TONE_S * rate))
     window = np.hanning(size)
     tones = []
-    for start in range(0, len(material.dry) - size + 1, size):
+    # frames overlap by three quarters: a short burst still holds one whole frame
+    for start in range(0, len(material.dry) - size + 1, size // 4):
         if not material.fit_mask[start : start + size].all():
             continue
         frame = material.dry[start : start + size].astype(np.float64)
@@ -277,7 +280,7 @@ def find_tones(material: Material) -> list[_Tone]:
         n = np.arange(size)
         basis = window * np.exp(-2j * np.pi * np.outer(np.arange(1, count + 1), n) * f0 / rate)
         device = _relative_db(basis @ material.wet[start : start + size])
-        tones.append(_Tone(start, basis, device))
+        tones.append(_Tone(start, f0, basis, device))
     if len(tones) > MAX_TONES:
         tones = [tones[i] for i in np.linspace(0, len(tones) - 1, MAX_TONES).astype(int)]
     return tones

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import lfilter
 
 NOMINAL_S = 12.0  # the default length; sections shrink or grow in proportion
 MIN_SECONDS = 3.0
@@ -25,6 +24,7 @@ MARKER_S = 0.05
 MARKER_GAP_S = 0.35
 RAMP_S = 0.005
 GAP_S = 0.05
+MIN_BURST_S = 0.08  # with its gap: room for a 43 ms analysis frame of steady tone
 SWEEP_LEVELS_DB = (-40.0, -24.0, -12.0, -6.0, 0.0)
 BURST_HZ = (110.0, 220.0, 440.0, 880.0)
 BURST_LEVELS_DB = (-36.0, -24.0, -12.0, -6.0, 0.0)
@@ -69,6 +69,8 @@ def _sweep(rate_hz: float, seconds: float, f0: float, f1: float) -> np.ndarray:
 
 def _pluck(rate_hz: float, note: int, seconds: float, rng: np.random.Generator) -> np.ndarray:
     """A Karplus-Strong string: a noise burst circulating in a damped delay line."""
+    from scipy.signal import lfilter
+
     period = max(2, round(rate_hz / (440.0 * 2.0 ** ((note - 69) / 12.0))))
     excitation = np.zeros(int(seconds * rate_hz))
     excitation[:period] = rng.uniform(-1.0, 1.0, min(period, len(excitation)))
@@ -92,8 +94,16 @@ def make_probe(rate_hz: float = 48000.0, seconds: float = NOMINAL_S) -> np.ndarr
         raise ValueError(f"rate {rate_hz:g} Hz is out of range {MIN_RATE_HZ} to {MAX_RATE_HZ}")
     if not (math.isfinite(seconds) and MIN_SECONDS <= seconds <= MAX_SECONDS):
         raise ValueError(f"length {seconds:g} s is out of range {MIN_SECONDS:g} to {MAX_SECONDS:g}")
+    from scipy.signal import lfilter
+
     rng = np.random.default_rng(9)
-    scale = (seconds - MARKER_S - MARKER_GAP_S) / sum(_SECTIONS.values())
+    # the bursts keep a length a harmonic can be measured in; the other sections share the rest
+    body = seconds - MARKER_S - MARKER_GAP_S
+    count = len(BURST_HZ) * len(BURST_LEVELS_DB)
+    scale = body / sum(_SECTIONS.values())
+    burst_each = max(_SECTIONS["bursts"] * scale / count, MIN_BURST_S)
+    others = sum(v for k, v in _SECTIONS.items() if k != "bursts")
+    scale = (body - burst_each * count) / others
     gap = GAP_S * min(1.0, scale)
     top_hz = min(10000.0, 0.2 * rate_hz)
     parts = [_ramped(_sweep(rate_hz, MARKER_S, 200.0, top_hz), rate_hz) * _db(-6.0)]
@@ -103,9 +113,8 @@ def make_probe(rate_hz: float = 48000.0, seconds: float = NOMINAL_S) -> np.ndarr
     for level in SWEEP_LEVELS_DB:
         sweep = _sweep(rate_hz, each - gap, 40.0, top_hz)
         parts += [_ramped(sweep, rate_hz) * _db(level), _gap(rate_hz, gap)]
-    each = _SECTIONS["bursts"] * scale / (len(BURST_HZ) * len(BURST_LEVELS_DB))
     for freq in BURST_HZ:
-        t = np.arange(int((each - gap) * rate_hz)) / rate_hz
+        t = np.arange(int((burst_each - gap) * rate_hz)) / rate_hz
         for level in BURST_LEVELS_DB:
             tone = _ramped(np.sin(2 * np.pi * freq * t), rate_hz) * _db(level)
             parts += [tone, _gap(rate_hz, gap)]

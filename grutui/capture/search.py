@@ -30,9 +30,11 @@ from typing import TypeVar
 
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
+from scipy.signal import lfilter
 from scipy.stats import qmc
 
 from grutui.capture.model import ChainModel, Loss, Material, Term
+from grutui.dsp.chain import SEED_RATE_HZ
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,14 +47,19 @@ BOUNDS = (
     (-5.0, 5.0),
     (-5.0, 10.0),
 )
-BF_CLOSED = BOUNDS[4][0]  # the gate as closed as the range allows: nearly a static tanh
+BF_CLOSED = BOUNDS[4][0]
+MAX_POLE = 0.98  # the gate as closed as the range allows: nearly a static tanh
 SCAN_POINTS = 64
 SCAN_KEEP = 6
 EXCERPT_EVERY = 4  # the scan's excerpt: every fourth fitted window
+OVERSAMPLE = 4  # the written preset's factor unless the take fits 1x better: clean of aliasing
 SEARCH_FACTOR = 2  # oversampling of the scan: aliasing 55 dB down already, half the cost of 4x
 ROUNDS = ((10, 3), (30, 2))  # (L-BFGS-B iterations, starts kept) on the excerpt
-FINALIST_RATIO = 1.5  # the runner-up is polished on all the material only if this close
-POLISH_ITERATIONS = 40
+FINALIST_RATIO = 1.2  # the runner-up is polished on all the material only if this close
+POLISH_ITERATIONS = 30
+LATENCY_ITERATIONS = 8
+LATENCY_MARGIN = 0.98  # another latency must fit clearly better than the one found
+FINAL_ITERATIONS = 12
 
 
 class Stopped(Exception):  # noqa: N818 - a request, not an error
@@ -160,6 +167,52 @@ def tanh_start(static: StaticTanh) -> np.ndarray:
     return np.array([math.log(static.drive), 0.0, 0.0, 0.0, BF_CLOSED])
 
 
+@dataclass(frozen=True)
+class SmoothedTanh:
+    """The best ``tanh(drive * x)`` through a one-pole smoother of ``pole`` (per sample)."""
+
+    drive: float
+    pole: float
+    loss: float
+    rate_hz: float
+
+    def start(self) -> np.ndarray:
+        """The GRU setting with this behaviour: a constant gate, ``fe = sigmoid(bf) ** k``."""
+        k = SEED_RATE_HZ / self.rate_hz
+        gate = self.pole ** (1.0 / k)
+        bf = math.log(gate / (1.0 - gate)) if gate > 0 else BF_CLOSED
+        bf = min(max(bf, BOUNDS[4][0]), BOUNDS[4][1])
+        return np.array([math.log(self.drive), 0.0, 0.0, 0.0, bf])
+
+
+def fit_smoothed_tanh(material: Material, tracker: Tracker, drive: float) -> SmoothedTanh:
+    """A tanh followed by a one-pole low-pass: the GRU with a constant gate. Devices with
+    memory (an RC filter, a recurrence) are late against their input by a fraction of a sample
+    or more; this model is too, so it tells the latency a GRU will fit best."""
+    tracker.enter("static tanh")
+    loss = Loss(material.wet, material.fit_mask)
+    dry = material.dry.astype(np.float64)
+    k = SEED_RATE_HZ / material.rate_hz
+
+    def value(z: np.ndarray) -> float:
+        pole = min(max(float(z[1]), 0.0), MAX_POLE)
+        shaped = np.tanh(math.exp(z[0]) * dry)
+        result = loss(lfilter([1.0 - pole], [1.0, -pole], shaped), want_grad=False)[0]
+        gate = pole ** (1.0 / k)
+        bf = math.log(gate / (1.0 - gate)) if gate > 0 else BF_CLOSED
+        tracker.record(result, np.array([z[0], 0.0, 0.0, 0.0, max(bf, BF_CLOSED)]))
+        return result
+
+    found = minimize(
+        value,
+        np.array([math.log(drive), 0.3]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-4, "fatol": 1e-10, "maxfev": 80, "initial_simplex": None},
+    )
+    pole = min(max(float(found.x[1]), 0.0), MAX_POLE)
+    return SmoothedTanh(math.exp(found.x[0]), pole, float(found.fun), material.rate_hz)
+
+
 class _Objective:
     def __init__(
         self,
@@ -194,7 +247,12 @@ def _polish(objective: _Objective, start: np.ndarray, iterations: int) -> tuple[
         jac=True,
         method="L-BFGS-B",
         bounds=BOUNDS,
-        options={"maxiter": iterations, "maxfun": 2 * iterations, "ftol": 1e-12, "gtol": 1e-10},
+        options={
+            "maxiter": iterations,
+            "maxfun": iterations * 3 // 2,
+            "ftol": 1e-12,
+            "gtol": 1e-10,
+        },
     )
     return float(found.fun), np.asarray(found.x, float)
 
@@ -236,19 +294,25 @@ class _Workers:
             self.free.put(objective)
 
 
-def search(
-    material: Material,
+Ranked = list[tuple[float, np.ndarray]]  # (loss, phi), best first
+Extra = Callable[[Material], Term | None]
+
+
+def _no_extra(material: Material) -> None:
+    return None
+
+
+def explore(
     excerpt: Material,
     static: StaticTanh,
+    smoothed: SmoothedTanh,
     tracker: Tracker,
     *,
     seed: int = 0,
-    factor: int = 4,
-    extra: Callable[[Material], Term | None] | None = None,
+    extra: Extra = _no_extra,
     workers: int = 2,
-) -> np.ndarray:
-    """The best ``phi`` found; ``Stopped`` propagates (the tracker holds the best so far)."""
-    extra = extra or (lambda m: None)
+) -> Ranked:
+    """Scan and polish on the excerpt: the best few points, best first."""
     tracker.enter("search")
     scan = _Workers(excerpt, SEARCH_FACTOR, tracker, extra(excerpt), workers)
     start = tanh_start(static)
@@ -258,18 +322,68 @@ def search(
     points = qmc.scale(sobol.random(SCAN_POINTS), low, high)
     points[:, 0] = np.clip(points[:, 0], *BOUNDS[0])
     scores = scan.map(_Objective.value, list(points))
-    pool = [start] + [points[i] for i in np.argsort(scores)[:SCAN_KEEP]]
+    pool = [start, smoothed.start()] + [points[i] for i in np.argsort(scores)[:SCAN_KEEP]]
     ranked: list[tuple[float, np.ndarray]] = []
     for iterations, keep in ROUNDS:  # successive halving: more work for the better starts
         polished = scan.map(functools.partial(_polish, iterations=iterations), pool)
         ranked = sorted(polished, key=_first)[:keep]
         pool = [p for _, p in ranked]
+    return ranked
 
+
+def settle_latency(
+    excerpts: dict[int, Material],
+    ranked: Ranked,
+    tracker: Tracker,
+    *,
+    extra: Extra = _no_extra,
+    workers: int = 2,
+) -> tuple[int, Ranked]:
+    """The shift of the latency (a key of ``excerpts``, 0 the current one) where the best point,
+    briefly polished there, fits best; the points to go on from."""
+    tracker.enter("latency")
+    shifts = [s for s in sorted(excerpts) if s != 0]
+    best_shift, best = 0, ranked[0]
+    for shift in shifts:
+        work = _Workers(excerpts[shift], SEARCH_FACTOR, tracker, extra(excerpts[shift]), 1)
+        found = work.map(functools.partial(_polish, iterations=LATENCY_ITERATIONS), [best[1]])[0]
+        if found[0] < best[0] * LATENCY_MARGIN:
+            best_shift, best = shift, found
+    return (0, ranked) if best_shift == 0 else (best_shift, [best])
+
+
+def polish(
+    material: Material,
+    ranked: Ranked,
+    tracker: Tracker,
+    *,
+    extra: Extra = _no_extra,
+    workers: int = 2,
+) -> dict[int, np.ndarray]:
+    """The best ``phi`` on all the material for each oversampling factor tried (4x, then 1x
+    from there); ``Stopped`` propagates (the tracker holds the best so far)."""
     tracker.enter("polish")
     finalists = [p for value, p in ranked if value <= FINALIST_RATIO * ranked[0][0]]
-    final = _Workers(material, factor, tracker, extra(material), min(workers, len(finalists)))
-    polished = final.map(functools.partial(_polish, iterations=POLISH_ITERATIONS), finalists)
-    return min(polished, key=_first)[1]
+    full = _Workers(material, SEARCH_FACTOR, tracker, extra(material), min(workers, len(finalists)))
+    polished = full.map(functools.partial(_polish, iterations=POLISH_ITERATIONS), finalists)
+    best = min(polished, key=_first)[1]
+
+    # The last steps at the written factor (what 2x still aliases, 4x does not), and at 1x: a
+    # digital device aliases as a 1x chain does, which no oversampled chain can match. The
+    # caller keeps whichever fits the take better. Both run at once.
+    tracker.enter(f"polish {OVERSAMPLE}x and 1x")
+    last = [_Workers(material, f, tracker, extra(material), 1) for f in (OVERSAMPLE, 1)]
+    with ThreadPoolExecutor(min(workers, 2)) as executor:
+        jobs = [
+            executor.submit(w.map, functools.partial(_polish, iterations=its), [best])
+            for w, its in zip(last, (FINAL_ITERATIONS, POLISH_ITERATIONS), strict=True)
+        ]
+        try:
+            results = [job.result()[0][1] for job in jobs]
+        except BaseException:
+            tracker.halt.set()
+            raise
+    return {OVERSAMPLE: results[0], 1: results[1]}
 
 
 def _first(item: tuple[float, np.ndarray]) -> float:
