@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grutui.errors import GrutuiError
+from grutui.commands.common import non_empty, number, print_json
+from grutui.errors import GrutuiError, UsageError, printable
 
 PROGRESS_EVERY_S = 0.2  # a terminal's progress line is redrawn at most this often
 LOG_EVERY_S = 5.0  # without a terminal, a progress line this often
-
-
-def _usage(message: str) -> int:
-    """A command line that cannot work: one line, exit status 2, as argparse's own errors."""
-    print(f"grutui fit: error: {message}", file=sys.stderr)
-    return 2
-
-
-def _number(low: float, high: float, unit: str, kind: type = float) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{text} is out of range {low:g} to {high:g} {unit}")
-        return value
-
-    return parse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,14 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="PROBE", help="output audio file")
     p.add_argument(
         "--rate",
-        type=_number(probe.MIN_RATE_HZ, probe.MAX_RATE_HZ, "Hz", int),
+        type=number(probe.MIN_RATE_HZ, probe.MAX_RATE_HZ, "Hz", integer=True),
         default=48000,
         metavar="HZ",
         help="sample rate (48000)",
     )
     p.add_argument(
         "--seconds",
-        type=_number(probe.MIN_SECONDS, probe.MAX_SECONDS, "s"),
+        type=number(probe.MIN_SECONDS, probe.MAX_SECONDS, "s"),
         default=probe.NOMINAL_S,
         metavar="S",
         help=f"length ({probe.NOMINAL_S:g} s)",
@@ -81,18 +61,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PRESET.toml",
         help="preset file to write (default: a user preset named after --name)",
     )
-    f.add_argument("--name", metavar="NAME", help="preset name (default: from WET's name)")
+    f.add_argument(
+        "--name", metavar="NAME", type=non_empty("preset"), help="preset name (default: WET's)"
+    )
     f.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     f.add_argument(
         "--seed",
-        type=_number(0, 2**32 - 1, "", int),
+        type=number(0, 2**32 - 1, integer=True),
         default=0,
         metavar="N",
         help="seed of the search: the same seed gives the same preset (0)",
     )
     f.add_argument(
         "--seconds",
-        type=_number(0.5, 3600.0, "s"),
+        type=number(0.5, 3600.0, "s"),
         metavar="S",
         help="seconds of material to fit, spread over the take; a fifth is held out (10)",
     )
@@ -104,7 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument(
         "--harmonics-weight",
-        type=_number(0.0, 1000.0, ""),
+        type=number(0.0, 1000.0),
         default=0.0,
         metavar="W",
         help="with DRY WET: also match the harmonics of the steady tones in DRY, weighted W "
@@ -196,40 +178,38 @@ def _capture(args: argparse.Namespace) -> int:
 
 # -- fit ---------------------------------------------------------------------------------------
 def _fit(args: argparse.Namespace) -> int:
-    if args.name is not None and not args.name.strip():
-        return _usage("--name must not be empty")
     if args.harmonics is not None:
         if args.dry or args.wet:
-            return _usage("give DRY and WET, or --harmonics TARGET, not both")
+            raise UsageError("fit: give DRY and WET, or --harmonics TARGET, not both")
         if args.seconds is not None or args.harmonics_weight:
-            return _usage("--seconds and --harmonics-weight apply to a recording (DRY WET)")
+            raise UsageError("fit: --seconds and --harmonics-weight apply to DRY WET")
         return _fit_harmonics(args)
     if not (args.dry and args.wet):
-        return _usage("give DRY and WET (or --harmonics TARGET)")
+        raise UsageError("fit: give DRY and WET (or --harmonics TARGET)")
     return _fit_recording(args)
 
 
 def _target(args: argparse.Namespace, default_name: str) -> tuple[str, Path]:
     """The preset's name and file, checked before any work."""
-    from grutui import presets
+    from grutui import preset_store
     from grutui.capture.files import check_output
 
     name = (args.name if args.name is not None else default_name).strip()
     if args.output:
         inputs = tuple(p for p in (args.dry, args.wet) if p)
         return name, check_output(args.output, args.force, inputs, suffixes=(".toml",))
-    folder = presets.user_dir()
-    path = folder / f"{presets.slug(name)}.toml"
+    folder = preset_store.user_dir()
+    path = folder / f"{preset_store.slug(name)}.toml"
     if path.exists() and not args.force:
         raise GrutuiError(f"{path}: a user preset of that name exists (use --name or --force)")
     return name, path
 
 
 def _save(name: str, description: str, params: Any, path: Path, force: bool) -> Path:
-    from grutui import presets
+    from grutui import preset_store
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    return presets.save(name, description, params, path=path, overwrite=force or False)
+    return preset_store.save(name, description, params, path=path, overwrite=force or False)
 
 
 def _fit_recording(args: argparse.Namespace) -> int:
@@ -266,7 +246,7 @@ def _fit_recording(args: argparse.Namespace) -> int:
     )
     written = _save(name, description, result.params, path, args.force)
     if args.json:
-        print(json.dumps({**result.to_dict(), "preset": str(written), "name": name}))
+        print_json({**result.to_dict(), "preset": str(written), "name": name})
     else:
         _print_report(result, written)
     return 130 if result.interrupted else 0
@@ -304,7 +284,7 @@ def _print_report(result: Any, path: Path) -> None:
     )
     for text in result.warnings:
         print(f"warning: {text}")
-    print(f"wrote {path}; open it with: grutui {path}")
+    print(f"wrote {printable(path)}; open it with: grutui {printable(path)}")
 
 
 def _fit_harmonics(args: argparse.Namespace) -> int:
@@ -337,7 +317,7 @@ def _fit_harmonics(args: argparse.Namespace) -> int:
     )
     written = _save(name, description, result.params, path, args.force)
     if args.json:
-        print(json.dumps({**result.to_dict(), "preset": str(written), "name": name}))
+        print_json({**result.to_dict(), "preset": str(written), "name": name})
         return 130 if result.interrupted else 0
     print(
         f"sine {target.freq_hz:g} Hz, amplitude {target.gain:g}, {target.rate_hz:g} Hz; "
@@ -352,5 +332,5 @@ def _fit_harmonics(args: argparse.Namespace) -> int:
     p = result.params
     print(f"Wf {p.Wf:g}  Wh {p.Wh:g}  Uf {p.Uf:g}  Uh {p.Uh:g}  bf {p.bf:g}  ", end="")
     print(f"output {p.output_db:+.2f} dB")
-    print(f"wrote {written}; open it with: grutui {written}")
+    print(f"wrote {printable(written)}; open it with: grutui {printable(written)}")
     return 130 if result.interrupted else 0

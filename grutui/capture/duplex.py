@@ -23,8 +23,7 @@ import numpy as np
 
 from grutui.audio import backend
 from grutui.audio.backend import AudioError
-from grutui.audiofile import read_audio
-from grutui.capture.align import FULL_SCALE
+from grutui.capture.align import FULL_SCALE, read_audio
 from grutui.capture.files import check_output, write_audio
 from grutui.errors import GrutuiError
 
@@ -32,6 +31,10 @@ PRE_ROLL_S = 0.25  # silence before the probe: a stream's first buffers can be l
 TAIL_S = 0.75
 SILENT_DBFS = -60.0
 STALL_S = 10.0  # no audio for this long: the device has gone
+START_GRACE_S = 5.0  # a new PulseAudio client can wait this long for its first block
+START_ATTEMPTS = 4
+EARLY_S = 0.5  # a stream that dies before this much audio is started again
+EARLY_STALL_S = 1.0
 GRACE_BLOCKS = 4  # status flags while the buffers prime are not dropouts
 
 
@@ -116,43 +119,21 @@ def capture(
     """
     check_output(out_path, force, inputs=(probe_path,))
     probe, rate = read_audio(probe_path)
-    sd = backend.sounddevice()
     lead = np.zeros((int(PRE_ROLL_S * rate), probe.shape[1]), np.float32)
     played = np.ascontiguousarray(np.concatenate([lead, probe]))
-    duplex = _Duplex(played, len(played) + int(TAIL_S * rate))
-    total_s = len(duplex.take) / rate
+    frames = len(played) + int(TAIL_S * rate)
     devices = (backend.parse_device(input_device), backend.parse_device(output_device))
-    try:
-        stream = sd.Stream(
-            samplerate=rate,
-            channels=(1, probe.shape[1]),
-            dtype="float32",
-            device=devices,
-            latency="high",
-            callback=duplex.callback,
-        )
-    except (sd.PortAudioError, ValueError) as exc:
-        raise AudioError(
-            f"cannot open the duplex stream at {rate:g} Hz: {_one_line(exc)}"
-        ) from None
-    backend.stream_opened()
-    try:
-        name = backend.device_name(devices[0], "input")
-        stream.start()
-        last_position, last_change = -1, time.monotonic()
-        while not duplex.done.wait(0.1):
-            if stop is not None and stop.is_set():
-                raise KeyboardInterrupt
-            if duplex.position != last_position:
-                last_position, last_change = duplex.position, time.monotonic()
-            elif time.monotonic() - last_change > STALL_S:
-                raise AudioError(f"the audio device stopped delivering audio ({name})")
-            if progress is not None:
-                progress(CaptureStatus(duplex.position / rate, total_s, _dbfs(duplex.peak)))
-    finally:
-        stream.abort(ignore_errors=True)
-        stream.close(ignore_errors=True)
-        backend.stream_closed()
+    name = ""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        duplex = _Duplex(played, frames)
+        try:
+            name = _run(duplex, rate, devices, probe.shape[1], progress, stop, attempt)
+            break
+        except _EarlyDeath:
+            time.sleep(0.2)  # let the server forget the dead client
+    else:
+        raise AudioError(f"the duplex stream kept dying as it started ({name or devices})")
+    total_s = frames / rate
     if duplex.error:
         raise AudioError(f"capture failed in the audio callback: {duplex.error}")
     peak_dbfs = _dbfs(duplex.peak)
@@ -170,6 +151,68 @@ def capture(
         )
     path = write_audio(out_path, duplex.take[:, None], int(rate), force=force)
     return CaptureResult(path, total_s, peak_dbfs, duplex.dropouts, name)
+
+
+class _EarlyDeath(Exception):  # noqa: N818 - a restart, not an error
+    """The stream stopped in its first moments: nothing worth keeping was recorded yet."""
+
+
+def _run(
+    duplex: _Duplex,
+    rate: float,
+    devices: tuple[str | int | None, str | int | None],
+    channels_out: int,
+    progress: Callable[[CaptureStatus], None] | None,
+    stop: threading.Event | None,
+    attempt: int,
+) -> str:
+    """Run one duplex stream until ``duplex`` is full; the input device's name.
+
+    Through ALSA's pulse plugin a duplex stream can die (or stall) in its first blocks while a
+    new client waits for the server (as ``grutui monitor`` sees): that raises ``_EarlyDeath``
+    so the caller starts a new one, up to ``START_ATTEMPTS`` times.
+    """
+    sd = backend.sounddevice()
+    try:
+        stream = sd.Stream(
+            samplerate=rate,
+            channels=(1, channels_out),
+            dtype="float32",
+            device=devices,
+            latency="high",
+            callback=duplex.callback,
+        )
+    except (sd.PortAudioError, ValueError) as exc:
+        raise AudioError(
+            f"cannot open the duplex stream at {rate:g} Hz: {_one_line(exc)}"
+        ) from None
+    backend.stream_opened()
+    total_s = len(duplex.take) / rate
+    try:
+        name = backend.device_name(devices[0], "input")
+        stream.start()
+        started = last_change = time.monotonic()
+        last_position = -1
+        while not duplex.done.wait(0.1):
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
+            now = time.monotonic()
+            if duplex.position != last_position:
+                last_position, last_change = duplex.position, now
+            stalled_s = now - last_change
+            if duplex.position < EARLY_S * rate and attempt < START_ATTEMPTS:
+                waited_s = START_GRACE_S if duplex.position == 0 else EARLY_STALL_S
+                if not stream.active or stalled_s > waited_s:
+                    raise _EarlyDeath
+            if stalled_s > (START_GRACE_S if now - started < START_GRACE_S else STALL_S):
+                raise AudioError(f"the audio device stopped delivering audio ({name})")
+            if progress is not None:
+                progress(CaptureStatus(duplex.position / rate, total_s, _dbfs(duplex.peak)))
+    finally:
+        stream.abort(ignore_errors=True)
+        stream.close(ignore_errors=True)
+        backend.stream_closed()
+    return name
 
 
 def _one_line(exc: BaseException) -> str:

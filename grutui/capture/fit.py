@@ -27,7 +27,7 @@ from grutui.capture.align import (
     overlap,
     read_pair,
 )
-from grutui.capture.model import Loss, Material, Term, esr, esr_preemph
+from grutui.capture.model import Loss, Material, esr, esr_preemph
 from grutui.params import Params
 
 DEFAULT_SECONDS = 10.0
@@ -162,13 +162,10 @@ def preset_params(phi: np.ndarray, factor: int, output_gain: float = 1.0) -> Par
 
 
 def render_dry(material: Material, params: Params) -> np.ndarray:
-    """The real chain's aligned output for the material's DRY (float64)."""
-    from grutui.dsp import Chain
+    """The real chain's aligned output for the material's DRY (float64): what a render gives."""
+    from grutui.api import process
 
-    chain = Chain(material.rate_hz, 1, max_block=8192, params=params)
-    lag = chain.latency_samples
-    padded = np.concatenate([material.dry, np.zeros(lag, np.float32)])[:, None]
-    return chain.process(padded)[lag:, 0].astype(np.float64)
+    return process(material.dry, material.rate_hz, params).astype(np.float64)
 
 
 def finish(material: Material, phi: np.ndarray, factor: int) -> tuple[Params, np.ndarray]:
@@ -210,6 +207,7 @@ def _refine(
     """
     smoothed: tuple[float, _Refined] | None = None
     static: tuple[float, int, float] | None = None
+    fitted: search.SmoothedTanh | None = None
     for shift in range(LATE_SAMPLES, -EARLY_SAMPLES - 1, -1):
         prepared = _Prepared(pair, latency + shift, polarity, seconds)
         if shift >= -LATE_SAMPLES:
@@ -217,7 +215,11 @@ def _refine(
             if static is None or plain.loss < static[0]:
                 static = (plain.loss, latency + shift, plain.drive)
         assert static is not None
-        fitted = search.fit_smoothed_tanh(prepared.excerpt, tracker, static[2])
+        if smoothed is None:
+            fitted = search.fit_smoothed_tanh(prepared.excerpt, tracker, static[2])
+        else:  # the neighbour's fit is a close start
+            last = smoothed[1].smoothed if fitted is None else fitted
+            fitted = search.fit_smoothed_tanh(prepared.excerpt, tracker, last.drive, last.pole)
         if smoothed is None or fitted.loss < smoothed[0]:
             smoothed = (fitted.loss, _Refined(latency + shift, prepared, fitted, 0))
     assert smoothed is not None and static is not None
@@ -278,17 +280,16 @@ def fit_recording(
                 pair, refined.static_latency, alignment.polarity, seconds
             ).material
         static = search.fit_static_tanh(static_material or prepared.material, tracker)
-        term = extra or search._no_extra
         ranked = search.explore(
-            prepared.excerpt, static, refined.smoothed, tracker, seed=seed, extra=term
+            prepared.excerpt, static, refined.smoothed, tracker, seed=seed, extra=extra
         )
         nearby = {s: _Prepared(pair, latency + s, alignment.polarity, seconds) for s in SETTLE}
         nearby[0] = prepared
         shift, ranked = search.settle_latency(
-            {s: p.excerpt for s, p in nearby.items()}, ranked, tracker, extra=term
+            {s: p.excerpt for s, p in nearby.items()}, ranked, tracker, extra=extra
         )
         latency, prepared = latency + shift, nearby[shift]
-        found = search.polish(prepared.material, ranked, tracker, extra=term)
+        found = search.polish(prepared.material, ranked, tracker, extra=extra)
     except (KeyboardInterrupt, search.Stopped):
         interrupted = True
         best = tracker.latest_best()
@@ -304,10 +305,10 @@ def fit_recording(
     candidates = [*found.items(), (1, search.tanh_start(static))]
     finished = [finish(material, phi, factor) for factor, phi in candidates]
     loss = Loss(material.wet, material.fit_mask)
-    term = (extra or search._no_extra)(material)
+    term = extra(material)
 
     def objective(item: tuple[Params, np.ndarray]) -> float:  # what the search minimised
-        return loss(item[1], want_grad=False)[0] + (term(item[1])[0] if term else 0.0)
+        return loss(item[1], want_grad=False)[0] + (term(item[1])[0] if term is not None else 0.0)
 
     params, out = min(finished, key=objective)
     static_out = static.gain * np.tanh(static.drive * static_material.dry.astype(np.float64))
@@ -334,11 +335,11 @@ def fit_recording(
 
 def _harmonic_term(
     weight: float, warn: Callable[[str], None] | None, warnings: list[str]
-) -> Callable[[Material], Term | None] | None:
+) -> search.Extra:
     if not (math.isfinite(weight) and weight >= 0):
         raise ValueError(f"--harmonics-weight must be 0 or more, got {weight:g}")
     if weight == 0:
-        return None
+        return search.no_extra
     from grutui.capture.harmonics import recording_term
 
     return recording_term(weight, warn, warnings)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba as nb
-
-from grutui.dsp import kernels as _chain_kernels  # noqa: F401 - sets numba's cache folder first
+from grutui.jit import njit
 
 _OPTS: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 CLAMP = 20.0  # the chain's kernel clamps the tanh's argument here
@@ -23,7 +21,7 @@ CLAMP = 20.0  # the chain's kernel clamps the tanh's argument here
 # gives the gate's argument, ``branch`` the gate and the tanh's argument, ``adjoint`` the rest.
 
 
-@nb.njit("void(float32[::1], float32[::1], float64, float64, float64, float64[::1])", **_OPTS)
+@njit("void(float32[::1], float32[::1], float64, float64, float64, float64[::1])", **_OPTS)
 def gate_input(x, h, wf, uf, bf, z):  # pragma: no cover - compiled
     """``z[n] = Wf x[n] + Uf h[n-1] + bf`` (the state starts at 0)."""
     previous = 0.0
@@ -32,7 +30,7 @@ def gate_input(x, h, wf, uf, bf, z):  # pragma: no cover - compiled
         previous = h[n]
 
 
-@nb.njit(
+@njit(
     "void(float32[::1], float32[::1], float64[::1], float64[::1], float64[::1], float64, float64,"
     " float64, float64[::1], float64[::1], float64[::1])",
     **_OPTS,
@@ -56,7 +54,7 @@ def branch(x, h, z, e, log1p_e, wh, uh, k, f, k_log_f, a):  # pragma: no cover -
         previous = h[n]
 
 
-@nb.njit(
+@njit(
     "void(float32[::1], float32[::1], float64[::1], float64[::1], float64[::1], float64[::1],"
     " float64[::1], float64[::1], float64[::1], float64, float64[::1])",
     **_OPTS,
@@ -96,7 +94,7 @@ def adjoint(x, h, q, f, fe, one_fe, th, a, theta, k, grad):  # pragma: no cover 
     grad[4] += g_bf
 
 
-@nb.njit("UniTuple(float64, 3)(float64[::1], float64[::1], float64[::1], float64)", **_OPTS)
+@njit("UniTuple(float64, 3)(float64[::1], float64[::1], float64[::1], float64)", **_OPTS)
 def loss_sums(v, target, mask, coef):  # pragma: no cover - compiled
     """(sum m t u, sum m u^2, sum m v) with ``u`` the pre-emphasis ``v[n] - coef v[n-1]``."""
     s_tu = s_uu = s_v = 0.0
@@ -111,7 +109,7 @@ def loss_sums(v, target, mask, coef):  # pragma: no cover - compiled
     return s_tu, s_uu, s_v
 
 
-@nb.njit(
+@njit(
     "float64(float64[::1], float64[::1], float64[::1], float64, float64, float64, float64,"
     " float64[::1])",
     **_OPTS,

@@ -185,10 +185,13 @@ class SmoothedTanh:
         return np.array([math.log(self.drive), 0.0, 0.0, 0.0, bf])
 
 
-def fit_smoothed_tanh(material: Material, tracker: Tracker, drive: float) -> SmoothedTanh:
+def fit_smoothed_tanh(
+    material: Material, tracker: Tracker, drive: float, pole: float = 0.3, evaluations: int = 80
+) -> SmoothedTanh:
     """A tanh followed by a one-pole low-pass: the GRU with a constant gate. Devices with
     memory (an RC filter, a recurrence) are late against their input by a fraction of a sample
-    or more; this model is too, so it tells the latency a GRU will fit best."""
+    or more; this model is too, so it tells the latency a GRU will fit best. Starts from
+    ``drive`` and ``pole``."""
     tracker.enter("static tanh")
     loss = Loss(material.wet, material.fit_mask)
     dry = material.dry.astype(np.float64)
@@ -205,9 +208,9 @@ def fit_smoothed_tanh(material: Material, tracker: Tracker, drive: float) -> Smo
 
     found = minimize(
         value,
-        np.array([math.log(drive), 0.3]),
+        np.array([math.log(drive), pole]),
         method="Nelder-Mead",
-        options={"xatol": 1e-4, "fatol": 1e-10, "maxfev": 80, "initial_simplex": None},
+        options={"xatol": 1e-4, "fatol": 1e-10, "maxfev": evaluations},
     )
     pole = min(max(float(found.x[1]), 0.0), MAX_POLE)
     return SmoothedTanh(math.exp(found.x[0]), pole, float(found.fun), material.rate_hz)
@@ -298,7 +301,8 @@ Ranked = list[tuple[float, np.ndarray]]  # (loss, phi), best first
 Extra = Callable[[Material], Term | None]
 
 
-def _no_extra(material: Material) -> None:
+def no_extra(material: Material) -> None:
+    """No term besides the ESR."""
     return None
 
 
@@ -309,7 +313,7 @@ def explore(
     tracker: Tracker,
     *,
     seed: int = 0,
-    extra: Extra = _no_extra,
+    extra: Extra = no_extra,
     workers: int = 2,
 ) -> Ranked:
     """Scan and polish on the excerpt: the best few points, best first."""
@@ -336,7 +340,7 @@ def settle_latency(
     ranked: Ranked,
     tracker: Tracker,
     *,
-    extra: Extra = _no_extra,
+    extra: Extra = no_extra,
     workers: int = 2,
 ) -> tuple[int, Ranked]:
     """The shift of the latency (a key of ``excerpts``, 0 the current one) where the best point,
@@ -357,7 +361,7 @@ def polish(
     ranked: Ranked,
     tracker: Tracker,
     *,
-    extra: Extra = _no_extra,
+    extra: Extra = no_extra,
     workers: int = 2,
 ) -> dict[int, np.ndarray]:
     """The best ``phi`` on all the material for each oversampling factor tried (4x, then 1x

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.capture.fit import fit_recording
 from grutui.capture.model import esr
 from tests.capture.conftest import GRUTUI, grutui

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from grutui import presets
+from grutui import preset_store as presets
 from grutui.capture.harmonics import find_tones, harmonics_term, parse_target
 from grutui.capture.model import Material
 from grutui.capture.probe import make_probe
