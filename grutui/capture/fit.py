@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,8 @@ DEFAULT_SECONDS = 10.0
 # latency is looked for mostly before it; a static tanh is fitted only near it.
 EARLY_SAMPLES = 12
 LATE_SAMPLES = 3
+SHIFTS = tuple(range(LATE_SAMPLES, -EARLY_SAMPLES - 1, -1))
+COARSE_STEP = 3
 SETTLE = (-2, -1, 1, 2)  # and then by the GRU itself, this far either way
 QUALITY_BANDS = (
     (0.01, "great"),
@@ -205,25 +207,30 @@ def _refine(
     """The latency near the correlation's where a smoothed tanh fits best (a static one would
     prefer the delay a device's memory adds, which the GRU models), and where a static one does.
     """
-    smoothed: tuple[float, _Refined] | None = None
-    static: tuple[float, int, float] | None = None
-    fitted: search.SmoothedTanh | None = None
-    for shift in range(LATE_SAMPLES, -EARLY_SAMPLES - 1, -1):
-        prepared = _Prepared(pair, latency + shift, polarity, seconds)
-        if shift >= -LATE_SAMPLES:
-            plain = search.fit_static_tanh(prepared.excerpt, tracker)
-            if static is None or plain.loss < static[0]:
-                static = (plain.loss, latency + shift, plain.drive)
-        assert static is not None
-        if smoothed is None:
-            fitted = search.fit_smoothed_tanh(prepared.excerpt, tracker, static[2])
-        else:  # the neighbour's fit is a close start
-            last = smoothed[1].smoothed if fitted is None else fitted
-            fitted = search.fit_smoothed_tanh(prepared.excerpt, tracker, last.drive, last.pole)
-        if smoothed is None or fitted.loss < smoothed[0]:
-            smoothed = (fitted.loss, _Refined(latency + shift, prepared, fitted, 0))
-    assert smoothed is not None and static is not None
-    return replace(smoothed[1], static_latency=static[1])
+    prepared = {s: _Prepared(pair, latency + s, polarity, seconds) for s in SHIFTS}
+    statics = {
+        s: search.fit_static_tanh(prepared[s].excerpt, tracker)
+        for s in SHIFTS
+        if -LATE_SAMPLES <= s <= LATE_SAMPLES
+    }
+    static_shift = min(statics, key=lambda s: statics[s].loss)
+    start = search.SmoothedTanh(statics[static_shift].drive, 0.3, math.inf, pair.rate_hz)
+    fits: dict[int, search.SmoothedTanh] = {}
+
+    def fit(shift: int) -> None:
+        if shift in SHIFTS and shift not in fits:
+            near = fits[min(fits, key=lambda s: abs(s - shift))] if fits else start
+            fits[shift] = search.fit_smoothed_tanh(
+                prepared[shift].excerpt, tracker, near.drive, near.pole
+            )
+
+    for shift in SHIFTS[::COARSE_STEP]:  # every third shift, then around the best of those
+        fit(shift)
+    coarse = min(fits, key=lambda s: fits[s].loss)
+    for shift in range(coarse - COARSE_STEP + 1, coarse + COARSE_STEP):
+        fit(shift)
+    best = min(fits, key=lambda s: fits[s].loss)
+    return _Refined(latency + best, prepared[best], fits[best], latency + static_shift)
 
 
 def fit_recording(

@@ -51,15 +51,15 @@ BF_CLOSED = BOUNDS[4][0]
 MAX_POLE = 0.98  # the gate as closed as the range allows: nearly a static tanh
 SCAN_POINTS = 64
 SCAN_KEEP = 6
-EXCERPT_EVERY = 4  # the scan's excerpt: every fourth fitted window
+EXCERPT_EVERY = 6  # the scan's excerpt: every sixth fitted window
 OVERSAMPLE = 4  # the written preset's factor unless the take fits 1x better: clean of aliasing
 SEARCH_FACTOR = 2  # oversampling of the scan: aliasing 55 dB down already, half the cost of 4x
-ROUNDS = ((10, 3), (30, 2))  # (L-BFGS-B iterations, starts kept) on the excerpt
+ROUNDS = ((8, 3), (25, 2))  # (L-BFGS-B iterations, starts kept) on the excerpt
 FINALIST_RATIO = 1.2  # the runner-up is polished on all the material only if this close
-POLISH_ITERATIONS = 30
+POLISH_ITERATIONS = 25
 LATENCY_ITERATIONS = 8
 LATENCY_MARGIN = 0.98  # another latency must fit clearly better than the one found
-FINAL_ITERATIONS = 12
+FINAL_ITERATIONS = 10
 
 
 class Stopped(Exception):  # noqa: N818 - a request, not an error
