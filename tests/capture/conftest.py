@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-GRUTUI = [sys.executable, "-m", "grutui"]
+from tests.conftest import grutui_command, grutui_env, run_grutui
+
 PROBE_S = 4.0  # short material keeps the fits fast enough for CI; the benchmark fits 10 s
+GRUTUI = grutui_command()
 
 
-def grutui(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess[str]:
-    """Run the checkout's ``grutui`` as a user does."""
-    return subprocess.run(
-        [*GRUTUI, *map(str, args)], capture_output=True, text=True, timeout=timeout, **kwargs
-    )
+def grutui(
+    *args: str | os.PathLike[str], env: dict[str, str] | None = None, **kwargs
+) -> subprocess.CompletedProcess[str]:
+    """Run the checkout's ``grutui`` as a user does (paths allowed among the arguments)."""
+    return run_grutui(*map(str, args), env=grutui_env(**(env or {})), **kwargs)
 
 
 @pytest.fixture(scope="session")

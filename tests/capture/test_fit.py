@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import threading
@@ -18,6 +19,7 @@ from grutui.capture.fit import fit_recording
 from grutui.capture.model import esr
 from tests.capture.conftest import GRUTUI, grutui
 from tests.capture.devices import sox_overdrive, write_diode_clipper
+from tests.conftest import grutui_env
 
 HIDDEN = {"Wf": 3.0, "Wh": 2.5, "Uf": 1.5, "Uh": 0.8, "bf": 0.5, "drive_db": 4.0, "output_db": -2}
 JSON_KEYS = {
@@ -202,6 +204,7 @@ def test_ctrl_c_keeps_the_best_result_so_far(probe, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=grutui_env(),
     )
     assert proc.stderr is not None
     for line in proc.stderr:  # the search has results once it runs
@@ -220,3 +223,39 @@ def test_stopped_before_any_result_gives_none(probe):
     stop = threading.Event()
     stop.set()
     assert fit_recording(probe, probe, seconds=1.0, stop=stop) is None
+
+
+def test_the_fitted_preset_opens_in_the_workstation(probe, tmp_path):
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    from tests.ui.test_terminal import Tmux
+
+    wet = tmp_path / "wet.wav"
+    _render(probe, wet, {"Wh": 3, "bf": 1})
+    result = grutui(
+        "fit",
+        probe,
+        wet,
+        "--seconds",
+        "1.5",
+        "-o",
+        tmp_path / "pedal.toml",
+        "--name",
+        "Pedal Capture",
+    )
+    assert result.returncode == 0, result.stderr
+    env = {k: grutui_env()[k] for k in ("PYTHONPATH", "PATH")} | {
+        "GRUTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "GRUTUI_STATE_DIR": str(tmp_path / "state"),
+        "TERM": "xterm-256color",
+    }
+    tmux = Tmux(" ".join([*GRUTUI, "pedal.toml"]), env, tmp_path)
+    try:
+        tmux.wait_for(lambda s: "THD" in s and "Pedal Capture" in s, "the preset to open")
+        tmux.keys("C-q")
+        tmux.wait_for(lambda s: "EXITED 0" in s or "Quit anyway?" in s, "quit or its prompt")
+        if "EXITED 0" not in tmux.screen():
+            tmux.keys("y")
+        tmux.wait_for(lambda s: "EXITED 0" in s, "grutui to exit with status 0")
+    finally:
+        tmux.kill()
