@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -234,11 +235,9 @@ def _fit_recording(args: argparse.Namespace) -> int:
         )
     finally:
         line.close()
-    if result is None:
-        line.say("interrupted before any result: nothing written")
+    if _kept_nothing(line, result, lambda r: f"ESR {r.scores.esr:.4g}"):
         return 130
-    if result.interrupted:
-        line.say(f"interrupted: keeping the best result so far (ESR {result.scores.esr:.4g})")
+    assert result is not None
     description = (
         f"Captured from {result.wet_name} (dry {result.dry_name}) on {time.strftime('%Y-%m-%d')}"
         f": ESR {result.scores.esr:.4g}, held out {_g(result.scores.esr_holdout)} "
@@ -250,6 +249,16 @@ def _fit_recording(args: argparse.Namespace) -> int:
     else:
         _print_report(result, written)
     return 130 if result.interrupted else 0
+
+
+def _kept_nothing(line: _Line, result: Any, how_good: Callable[[Any], str]) -> bool:
+    """Say what a stopped fit keeps; True when it had no result (nothing is written)."""
+    if result is None:
+        line.say("interrupted before any result: nothing written")
+        return True
+    if result.interrupted:
+        line.say(f"interrupted: keeping the best result so far ({how_good(result)})")
+    return False
 
 
 def _g(value: float) -> str:
@@ -305,11 +314,9 @@ def _fit_harmonics(args: argparse.Namespace) -> int:
         )
     finally:
         line.close()
-    if result is None:
-        line.say("interrupted before any result: nothing written")
+    if _kept_nothing(line, result, lambda r: f"{r.error_db:.2f} dB off"):
         return 130
-    if result.interrupted:
-        line.say(f"interrupted: keeping the best result so far ({result.error_db:.2f} dB off)")
+    assert result is not None
     wanted = ", ".join(f"H{h}={v:g}" for h, v in sorted(target.levels_dbr.items()))
     description = (
         f"Fitted to harmonics {source or wanted} (sine {target.freq_hz:g} Hz, amplitude "

@@ -160,7 +160,7 @@ def preset_params(phi: np.ndarray, factor: int, output_gain: float = 1.0) -> Par
         k: round(min(max(v, SPEC_BY_NAME[k].minimum), SPEC_BY_NAME[k].maximum), DIGITS)
         for k, v in values.items()
     }
-    return Params(mix=100.0, dc_block=True, oversample=factor, **clamped)
+    return Params(mix=100.0, dc_block=True, auto_gain=False, oversample=factor, **clamped)
 
 
 def render_dry(material: Material, params: Params) -> np.ndarray:

@@ -177,7 +177,7 @@ def fit_harmonics(
     started = time.monotonic()
     tracker = Tracker(progress, stop)
     tracker.enter("harmonics")
-    base = Params(drive_db=0.0, output_db=0.0, mix=100.0, dc_block=True)
+    base = Params(drive_db=0.0, output_db=0.0, mix=100.0, dc_block=True, auto_gain=False)
 
     def params_of(x: np.ndarray) -> Params:
         values = {

@@ -60,10 +60,6 @@ class Material:
     hold_mask: np.ndarray  # bool (n,): held-out samples (reported, never fitted)
     rate_hz: float
 
-    def subset(self, keep: np.ndarray) -> Material:
-        """The same material with only ``keep``'s samples marked for fitting."""
-        return Material(self.dry, self.wet, self.fit_mask & keep, self.hold_mask, self.rate_hz)
-
 
 class Loss:
     """Pre-emphasised ESR plus DC term against a target, with the output gain solved."""

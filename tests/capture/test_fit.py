@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import threading
@@ -226,36 +225,12 @@ def test_stopped_before_any_result_gives_none(probe):
 
 
 def test_the_fitted_preset_opens_in_the_workstation(probe, tmp_path):
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
-    from tests.ui.test_terminal import Tmux
+    from tests.test_readme_commands import test_a_workstation_command_opens_and_quits
 
     wet = tmp_path / "wet.wav"
     _render(probe, wet, {"Wh": 3, "bf": 1})
-    result = grutui(
-        "fit",
-        probe,
-        wet,
-        "--seconds",
-        "1.5",
-        "-o",
-        tmp_path / "pedal.toml",
-        "--name",
-        "Pedal Capture",
-    )
+    result = grutui("fit", probe, wet, "--seconds", "1.5", "-o", tmp_path / "pedal.toml")
     assert result.returncode == 0, result.stderr
-    env = {k: grutui_env()[k] for k in ("PYTHONPATH", "PATH")} | {
-        "GRUTUI_CONFIG_DIR": str(tmp_path / "config"),
-        "GRUTUI_STATE_DIR": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-    }
-    tmux = Tmux(" ".join([*GRUTUI, "pedal.toml"]), env, tmp_path)
-    try:
-        tmux.wait_for(lambda s: "THD" in s and "Pedal Capture" in s, "the preset to open")
-        tmux.keys("C-q")
-        tmux.wait_for(lambda s: "EXITED 0" in s or "Quit anyway?" in s, "quit or its prompt")
-        if "EXITED 0" not in tmux.screen():
-            tmux.keys("y")
-        tmux.wait_for(lambda s: "EXITED 0" in s, "grutui to exit with status 0")
-    finally:
-        tmux.kill()
+    # as the README's own commands are checked: in tmux, shows the views, quits with status 0
+    (tmp_path / "run").mkdir()
+    test_a_workstation_command_opens_and_quits(tmp_path, "grutui pedal.toml", tmp_path / "run")
