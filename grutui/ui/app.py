@@ -178,7 +178,8 @@ class GrutuiApp(App[int]):
                 self.notify("Restored the session", title="Recovery", timeout=3)
             store.forget_left_behind()
 
-        self.push_screen(ConfirmDialog(recovery_question(found), "Restore", "Discard"), answered)
+        question = ConfirmDialog(recovery_question(found), "Restore", "Discard", danger=False)
+        self.push_screen(question, answered)
 
     @on(ViewDeck.Ready)
     def _kernels_loaded(self) -> None:

@@ -21,9 +21,16 @@ class ConfirmDialog(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, question: str, yes: str = "Yes", no: str = "Cancel", *, id: str | None = None
+        self,
+        question: str,
+        yes: str = "Yes",
+        no: str = "Cancel",
+        *,
+        id: str | None = None,
+        danger: bool = True,
     ) -> None:
         super().__init__(id=id)
+        self._danger = danger  # a "yes" that overwrites or loses something shows in red
         self._question = question
         self._yes = yes
         self._no = no
@@ -32,7 +39,10 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog confirm"):
             yield Label(Content(self._question), id="question")  # names and paths: literal
             with Horizontal(classes="buttons"):
-                yield Button(f"{self._yes} (y)", variant="error", id="yes")
+                yes = Button(f"{self._yes} (y)", variant="error", id="yes")
+                if not self._danger:
+                    yes.variant = "primary"
+                yield yes
                 yield Button(f"{self._no} (n)", id="no")
 
     def on_mount(self) -> None:

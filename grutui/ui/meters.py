@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widget import Widget
 
-from grutui.ui.status_bar import ALARM
+from grutui.ui.status_bar import ALARM, count_text
 
 if TYPE_CHECKING:  # the UI reads the audio layer's status; it does not load it to draw
     from grutui.audio.status import AudioStatus
@@ -99,7 +99,7 @@ def meter_line(label: str, reading: MeterReading, width: int) -> Text:
             line.append("·", "bright_black")
     line.append(f" {_db(reading.peak_dbfs)} {_db(reading.rms_dbfs)} ")
     if reading.clips:
-        line.append(f"CLIP {min(reading.clips, 9999)}".ljust(CLIP_W - 1), ALARM)
+        line.append(f"CLIP {count_text(reading.clips)}".ljust(CLIP_W - 1), ALARM)
     else:
         line.append("no clip".ljust(CLIP_W - 1), "dim")
     return line

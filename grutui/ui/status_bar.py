@@ -43,6 +43,13 @@ class StatusInfo:
         return self.state in ("playing", "monitoring")
 
 
+def count_text(count: int) -> str:
+    """A count in at most four characters: 999, 9999, 61k, 12M."""
+    if count < 10_000:
+        return str(count)
+    return f"{count // 1000}k" if count < 1_000_000 else f"{count // 1_000_000}M"
+
+
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(max(seconds, 0.0), 60.0)
     return f"{int(minutes)}:{rest:04.1f}"
@@ -78,10 +85,10 @@ def _parts(info: StatusInfo) -> list[tuple[int, Text]]:
         parts.append((DETAILS, Text("loop", "dim")))
     if info.auto_gain:
         gain = f" {info.auto_gain_db:+.1f} dB" if info.auto_gain_db is not None else ""
-        parts.append((SESSION, Text(f"auto gain{gain}", "bold cyan")))
+        parts.append((SESSION, Text(f"auto gain{gain}", "bold")))
     if info.clips_in or info.clips_out:
         clips = " ".join(
-            f"{where} {count}"
+            f"{where} {count_text(count)}"
             for where, count in (("in", info.clips_in), ("out", info.clips_out))
             if count
         )
