@@ -90,7 +90,8 @@ async def _rendered(pilot: Pilot, app: GrutuiApp, *keys: str) -> RenderResult:
         await pilot.press(*keys)
     else:
         await pilot.click("#render")
-    await until(pilot, lambda: dialog.result is not before, timeout_s=60, what="the render")
+    # generous: the first render after a kernel change compiles it (a minute on a busy machine)
+    await until(pilot, lambda: dialog.result is not before, timeout_s=180, what="the render")
     assert dialog.result is not None
     return dialog.result
 
