@@ -68,7 +68,7 @@ class GrutuiApp(App[int]):
             )
         self._poll: Timer | None = None
         self._clips = ClipLatch()
-        self.recovery = SessionStore()
+        self.recovery = SessionStore(on_error=self._recovery_error)
         self.session.on_change = self._keep_session
         self.notice_log: deque[str] = deque(maxlen=100)  # recent notifications, newest last
 
@@ -90,8 +90,6 @@ class GrutuiApp(App[int]):
         self.install_screen(MainScreen(self.session, self.source), "main")
         self.push_screen("main")
         self.recovery.open()
-        if self.recovery.error:
-            self.notify(self.recovery.error, title="Recovery", severity="warning")
         self.call_after_refresh(self._offer_recovery)
         if self._check_audio:
             self._probe_audio()
@@ -136,9 +134,13 @@ class GrutuiApp(App[int]):
     def _live_error(self, message: str) -> None:
         self.notify(message, title="Live preset", severity="error")
 
+    def _recovery_error(self, message: str) -> None:
+        self.notify(message, title="Recovery", severity="warning")
+
     @on(LiveSaved)
     def _live_saved(self, message: LiveSaved) -> None:
         self.session.saved = message.params
+        self.session.changed()
         self.main.refresh_status()
 
     @on(AudioChanged)
@@ -273,6 +275,8 @@ class GrutuiApp(App[int]):
             if status.state == "error":
                 reason = status.message
             meters = self._clips.readings(status, audio.starts)
+            if status.state not in ("playing", "monitoring"):  # its last levels would freeze there
+                meters = (MeterReading(clips=meters[0].clips), MeterReading(clips=meters[1].clips))
             changes.update(
                 xruns=status.xruns,
                 underruns=status.underruns,

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -61,13 +62,16 @@ class Recovered:
 class SessionStore:
     """This workstation's session file, and the ones others left behind."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(
+        self, folder: Path | None = None, on_error: Callable[[str], None] | None = None
+    ) -> None:
         self.folder = folder if folder is not None else state_dir() / "sessions"
+        self._on_error = on_error  # told once per new reason (from the writing thread too)
         self.name = f"{os.getpid()}-{secrets.token_hex(3)}"
         self.path = self.folder / f"{self.name}.json"
         self._lock: IO[bytes] | None = None
         self._writes = Debouncer(SAVE_DELAY_S, "grutui-session")
-        self.error = ""  # why sessions are not saved, once (the app shows it)
+        self.error = ""  # why the session is not being saved
 
     def open(self) -> None:
         """Take this workstation's lock; on failure sessions are not saved (``error`` says)."""
@@ -77,7 +81,7 @@ class SessionStore:
             if fcntl is not None:
                 fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            self.error = f"{self.folder}: cannot keep the session for recovery ({exc.strerror})"
+            self._fail(f"{self.folder}: cannot keep the session for recovery ({exc.strerror})")
             self._lock = None
 
     def schedule(self, state: SessionState, file: Path | None) -> None:
@@ -89,7 +93,14 @@ class SessionStore:
         try:
             atomic_write_text(self.path, json.dumps(encode(state, file)))
         except OSError as exc:
-            self.error = f"{self.path}: cannot save the session ({exc.strerror})"
+            self._fail(f"{self.path}: cannot save the session for recovery ({exc.strerror})")
+            return
+        self.error = ""
+
+    def _fail(self, message: str) -> None:
+        if message != self.error and self._on_error is not None:
+            self._on_error(message)
+        self.error = message
 
     def close(self, keep: bool = True) -> None:
         """Stop: write what is pending and keep the file (``keep``), or drop both (a clean

@@ -107,3 +107,20 @@ async def test_a_session_file_that_cannot_be_read_is_named_and_removed(
         await pilot.press("right")
         assert app.session.params.Wf == pytest.approx(0.6)
     assert not (folder / "1-dead.json").exists()
+
+
+async def test_a_state_folder_that_cannot_be_written_is_said_once_and_nothing_breaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("GRUTUI_STATE_DIR", str(tmp_path / "a-file" / "state"))
+    app = GrutuiApp(check_audio=False)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: bool(notices(app)), what="the notice")
+        (notice,) = notices(app)
+        assert "cannot keep the session for recovery (Not a directory)" in notice
+        await pilot.press("right", "right")
+        await pilot.pause(0.8)
+        assert app.session.params.Wf == pytest.approx(0.7) and len(notices(app)) == 1
+        await pilot.press("ctrl+q", "y")
+    assert app.return_code == 0
