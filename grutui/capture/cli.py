@@ -238,12 +238,7 @@ def _fit_recording(args: argparse.Namespace) -> int:
     if _kept_nothing(line, result, lambda r: f"ESR {r.scores.esr:.4g}"):
         return 130
     assert result is not None
-    description = (
-        f"Captured from {result.wet_name} (dry {result.dry_name}) on {time.strftime('%Y-%m-%d')}"
-        f": ESR {result.scores.esr:.4g}, held out {_g(result.scores.esr_holdout)} "
-        f"({result.quality.split(':')[0]})" + ("; stopped early" if result.interrupted else "")
-    )
-    written = _save(name, description, result.params, path, args.force)
+    written = _save(name, result.description(), result.params, path, args.force)
     if args.json:
         print_json({**result.to_dict(), "preset": str(written), "name": name})
     else:

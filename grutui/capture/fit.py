@@ -104,6 +104,16 @@ class FitResult:
         held = self.scores.esr_holdout
         return quality(max(self.scores.esr, held if math.isfinite(held) else 0.0))
 
+    def description(self) -> str:
+        """The preset's description: the files, today's date and the ESR."""
+        held = self.scores.esr_holdout
+        held_text = f"{held:.4g}" if math.isfinite(held) else "n/a"
+        return (
+            f"Captured from {self.wet_name} (dry {self.dry_name}) on {time.strftime('%Y-%m-%d')}"
+            f": ESR {self.scores.esr:.4g}, held out {held_text} ({self.quality.split(':')[0]})"
+            + ("; stopped early" if self.interrupted else "")
+        )
+
     def to_dict(self) -> dict[str, object]:
         """The JSON object of ``grutui fit --json``."""
         s, t = self.scores, self.static_tanh

@@ -50,6 +50,7 @@ MAIN_KEYS: list[BindingType] = [
     _key("o", "open", "Open", "open", show=True),
     _key("e", "render", "Render", "render", show=True),
     _key("p", "presets", "Presets", "presets", show=True),
+    _key("f", "match", "Match a recording: fit a capture of a device", "match"),
     # Not in the footer: with it the footer is wider than 80 columns.
     Binding("ctrl+s", "save", "Save preset", id="save", key_display="^s", show=False),
 ]

@@ -26,6 +26,7 @@ from grutui.errors import GrutuiError
 from grutui.params import SPEC_BY_NAME, Params
 from grutui.preset_store import Preset
 from grutui.ui.keys import MAIN_KEYS
+from grutui.ui.match_dialog import MatchDialog
 from grutui.ui.meters import MeterPanel, MeterReading
 from grutui.ui.open_dialog import OpenDialog
 from grutui.ui.param_panel import ParamPanel
@@ -370,6 +371,15 @@ class MainScreen(Screen[None]):
             self.apply()
 
         self.app.push_screen(PresetBrowser(preview, current=session.preset_name), chosen)
+
+    def action_match(self) -> None:
+        def matched(preset: Preset | None) -> None:
+            if preset is not None:
+                self.session.load(preset)  # one undo step
+                self.app.notify(f"{preset.name}: {preset.description} (u undoes)", timeout=6)
+            self.apply()
+
+        self.app.push_screen(MatchDialog(self.source.path), matched)
 
     def action_save(self) -> None:
         session = self.session
