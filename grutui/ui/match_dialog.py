@@ -146,7 +146,7 @@ class MatchDialog(ModalScreen[Preset | None]):
         if p is not None and self.running and not (self._stop and self._stop.is_set()):
             self._say(
                 f"{p.stage}: {p.evaluations} evaluations, best error {p.best_error:.4g}, "
-                f"{p.elapsed_s:.0f} s (escape cancels)"
+                f"{p.elapsed_s:.0f} s"
             )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="match")
