@@ -73,7 +73,8 @@ def open_input(path: str | os.PathLike[str]) -> sf.SoundFile:
         raise AudioFileError(str(exc)) from None
     shown = printable(path)
     try:
-        f = sf.SoundFile(path)
+        # as bytes: soundfile encodes a str name strictly, and a name that is not UTF-8 fails
+        f = sf.SoundFile(os.fsencode(path))
     except sf.LibsndfileError as exc:
         raise AudioFileError(
             f"{shown}: not an audio file grutui can read ({libsndfile_reason(exc)})"

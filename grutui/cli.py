@@ -53,7 +53,18 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("grutui").strip()  # printed after "grutui: "
-        raise UsageError(f"{command + ': ' if command else ''}{message} (see '{self.prog} --help')")
+        # printable: a value the user typed may hold a newline, and the error is one line
+        text = printable(message)
+        raise UsageError(f"{command + ': ' if command else ''}{text} (see '{self.prog} --help')")
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # ``--freq=--``: argparse drops the "--" and hands the option an empty list instead of a
+        # value (fixed in later Pythons); the value is the text "--", checked like any other.
+        if action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
 
 
 class Terminated(KeyboardInterrupt):

@@ -28,5 +28,7 @@ def printable(text: str | os.PathLike[str]) -> str:
 
 
 def _escape(ch: str) -> str:
+    if "\udc80" <= ch <= "\udcff":  # a byte of a name that is not UTF-8 (surrogateescape)
+        return f"\\x{ord(ch) - 0xDC00:02x}"
     escaped = repr(ch)[1:-1]  # '\n', '\t', '\x1b', '\u2028'
     return escaped if escaped != ch else f"\\x{ord(ch):02x}"

@@ -86,7 +86,7 @@ def read_text_input(path: str | os.PathLike[str], what: str = "a text file") -> 
     if len(data) > MAX_TEXT_BYTES:
         raise InputError(f"{printable(path)}: too large for {what} (over {MAX_TEXT_BYTES} bytes)")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # the BOM some editors write
     except UnicodeDecodeError as exc:
         raise InputError(f"{printable(path)}: not UTF-8 text (byte {exc.start})") from None
 

@@ -58,7 +58,7 @@ class ParamSpec:
         else:
             cleaned = text.removesuffix(self.unit).strip() if self.unit else text
         try:
-            value = float(cleaned)
+            value = parse_number(cleaned)
         except ValueError:
             raise ParamError(f"{self.name}: expected a number, got {_short(text)}") from None
         return self.validate(value)
@@ -78,15 +78,15 @@ class ParamSpec:
                 f"{self.name}: a {len(str(abs(value)))}-digit number is out of range "
                 f"{self.minimum:g} to {self.maximum:g}"
             ) from None
+        if self.kind == "choice":
+            if value not in self.choices:  # NaN and infinities included
+                allowed = ", ".join(f"{c:g}" for c in self.choices)
+                raise ParamError(f"{self.name}: {value:g} is not one of {allowed}")
+            return int(value)
         if not math.isfinite(value):
             raise ParamError(
                 f"{self.name}: not a finite number in range {self.minimum:g} to {self.maximum:g}"
             )
-        if self.kind == "choice":
-            if value not in self.choices:
-                allowed = ", ".join(f"{c:g}" for c in self.choices)
-                raise ParamError(f"{self.name}: {value:g} is not one of {allowed}")
-            return int(value)
         if not self.minimum <= value <= self.maximum:
             raise ParamError(
                 f"{self.name}: {value:g} is out of range {self.minimum:g} to {self.maximum:g}"
@@ -380,6 +380,19 @@ class Params:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_number(text: str, integer: bool = False) -> float:
+    """A number as a user types it, blanks around it allowed; a ``ValueError`` otherwise.
+
+    ASCII only, without ``_``: ``float()`` and ``int()`` also take other scripts' digits
+    (``"٥"``, ``"５"``) and digit separators (``"1_000"``), which a typo should not turn into a
+    setting. ``integer``: a whole number written without a point or an exponent.
+    """
+    cleaned = text.strip()
+    if not cleaned.isascii() or "_" in cleaned:
+        raise ValueError(f"not a number: {text!r}")
+    return int(cleaned) if integer else float(cleaned)
 
 
 def parse_assignment(text: str) -> tuple[str, float | int | bool]:

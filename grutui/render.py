@@ -231,7 +231,12 @@ def run_jobs(
     if not low <= processes <= high:
         raise RenderError(f"--jobs must be from {low} to {high}")
     for job in jobs:
-        job.target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            job.target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the plan found it creatable; something changed since
+            raise RenderError(
+                f"{printable(job.target.parent)}: cannot create the folder ({reason(exc)})"
+            ) from None
     batch = BatchResult()
 
     def finish(job: Job, outcome: Callable[[], RenderResult]) -> None:

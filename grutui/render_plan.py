@@ -27,7 +27,7 @@ from grutui.audiofile import (
     output_formats,
 )
 from grutui.errors import GrutuiError, printable
-from grutui.fileio import name_max
+from grutui.fileio import name_max, reason
 from grutui.limits import NORMALIZE_RANGE_DBFS
 
 RF64_LIMIT_BYTES = 4 * 1024**3 - 1024  # a RIFF size field is 32 bits; keep room for headers
@@ -125,6 +125,8 @@ def plan(
     """
     if output is not None and len(inputs) != 1:
         raise RenderError(f"-o takes one input, got {len(inputs)}: use -d DIR for several")
+    if output is not None and os.fspath(output).endswith(os.sep):
+        raise RenderError(f"{printable(output)}: names a folder; -o takes a file (-d a folder)")
     problems: list[str] = []
     if folder is not None:
         problem = _folder_problem(Path(folder))
@@ -157,9 +159,10 @@ def plan(
 def _check_job(
     source: Path, target: Path, subtype: str | None, force: bool, check_folder: bool
 ) -> Job:
-    shown = printable(target)
     with open_input(source) as f:
         in_subtype, frames, channels, rate = f.subtype, f.frames, f.channels, f.samplerate
+    target = _through_link(target)
+    shown = printable(target)
     if check_folder:
         problem = _folder_problem(target.parent, must_exist=True)
         if problem:
@@ -195,16 +198,40 @@ def _check_job(
     return Job(source, target, fmt, chosen, frames, channels, rate)
 
 
+def _through_link(target: Path) -> Path:
+    """The file a symbolic link ``target`` points to: a render writes through the link (as a
+    shell's ``>`` does) and keeps it. A broken link or a loop is refused."""
+    if not os.path.islink(target):
+        return target
+    try:
+        return Path(os.path.realpath(target, strict=True))
+    except FileNotFoundError:
+        raise RenderError(
+            f"{printable(target)}: is a broken symbolic link (to "
+            f"{printable(os.readlink(target))}); remove it or choose another name"
+        ) from None
+    except OSError as exc:
+        raise RenderError(f"{printable(target)}: cannot follow the link ({reason(exc)})") from None
+
+
 def _folder_problem(folder: Path, must_exist: bool = False) -> str | None:
     """Why files cannot be created in ``folder`` (or in the folder that would be created)."""
     shown = printable(folder)
     existing = folder
     while not os.path.exists(existing):
+        if os.path.lexists(existing):
+            return f"{printable(existing)}: is a symbolic link that leads nowhere, not a folder"
         if must_exist:
             return f"{shown}: no such folder"
         if existing.parent == existing:
             break
         existing = existing.parent
+    limit = name_max(existing)
+    for part in folder.parts:
+        if len(os.fsencode(part)) > limit:
+            return f"{shown}: folder name too long (the file system takes {limit} bytes)"
+    if len(os.fsencode(os.path.abspath(folder))) >= PATH_MAX_BYTES:
+        return f"{shown}: path too long (over {PATH_MAX_BYTES} bytes)"
     if not os.path.isdir(existing):
         if existing == folder:
             return f"{shown}: is a file, not a folder"

@@ -81,6 +81,16 @@ class TestInputs:
         (tmp_path / "two\nlines.wav").write_text("not audio")
         fails_cleanly(tmp_path, ["render", "two\nlines.wav", "-o", "out.wav"], 1, "two\\nlines")
 
+    @pytest.mark.parametrize(
+        "name",
+        ["x" * 300 + ".wav", "loop.wav", "in.wav/x.wav", "x.toml"],
+        ids=["long", "loop", "under-file", "folder"],
+    )
+    def test_the_workstation_file_is_checked_before_the_screen(self, tmp_path, tone, name):
+        (tmp_path / "loop.wav").symlink_to("loop.wav")
+        (tmp_path / "x.toml").mkdir()
+        fails_cleanly(tmp_path, [name], 1, name[:20])
+
     def test_a_play_file_that_is_a_fifo_does_not_hang(self, tmp_path):
         os.mkfifo(tmp_path / "pipe.wav")
         fails_cleanly(tmp_path, ["play", "pipe.wav"], 1, "named pipe")
@@ -154,6 +164,54 @@ class TestOutputs:
         name = "x" * 251 + ".wav"  # 255 bytes: the temporary name must fit too
         assert run_grutui("render", "in.wav", "-o", name, cwd=tmp_path).returncode == 0
         assert sf.info(tmp_path / name).frames == sf.info(tone).frames
+
+    @pytest.mark.parametrize("link", ["loop", "nowhere"], ids=["loop", "dangling"])
+    def test_d_naming_a_link_that_leads_nowhere(self, tmp_path, tone, link):
+        (tmp_path / "out").symlink_to(link if link == "nowhere" else "out")
+        fails_cleanly(tmp_path, ["render", "in.wav", "-d", "out"], 1, "leads nowhere")
+
+    def test_d_with_a_folder_name_too_long_to_create(self, tmp_path, tone):
+        args = ["render", "in.wav", "-d", "d" * 300 + "/sub"]
+        fails_cleanly(tmp_path, args, 1, "folder name too long")
+
+    @pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+    def test_o_naming_a_dangling_link(self, tmp_path, tone, force):
+        (tmp_path / "out.wav").symlink_to("elsewhere.wav")
+        args = ["render", "in.wav", "-o", "out.wav", *force]
+        fails_cleanly(tmp_path, args, 1, "out.wav: is a broken symbolic link")
+
+    def test_o_through_a_link_writes_the_linked_file_and_keeps_the_link(self, tmp_path, tone):
+        write_tone(tmp_path / "old.wav", seconds=0.1)
+        (tmp_path / "out.wav").symlink_to("old.wav")
+        refused = run_grutui("render", "in.wav", "-o", "out.wav", cwd=tmp_path)
+        one_line_error(refused, 1, "old.wav: already exists")
+        written = run_grutui("render", "in.wav", "-o", "out.wav", "--force", cwd=tmp_path)
+        assert written.returncode == 0, written.stderr
+        assert os.readlink(tmp_path / "out.wav") == "old.wav"
+        assert sf.info(tmp_path / "old.wav").frames == sf.info(tone).frames
+
+    def test_o_ending_in_a_slash(self, tmp_path, tone):
+        fails_cleanly(tmp_path, ["render", "in.wav", "-o", "out.wav/"], 1, "names a folder")
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["render", "", "-o", "out.wav"],
+            ["render", "in.wav", "-o", ""],
+            ["render", "in.wav", "-d", ""],
+        ],
+        ids=["in", "out", "dir"],
+    )
+    def test_empty_names(self, tmp_path, tone, args):
+        fails_cleanly(tmp_path, args, 2, "empty")
+
+    def test_a_name_that_is_not_utf8_renders_and_is_shown_escaped(self, tmp_path, tone):
+        name = os.fsdecode(b"caf\xe9.wav")
+        (tmp_path / name).write_bytes(tone.read_bytes())
+        result = run_grutui("render", name, "-o", "out.wav", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        again = run_grutui("render", "in.wav", "-o", name, cwd=tmp_path)
+        one_line_error(again, 1, "caf\\xe9.wav: already exists")
 
     def test_64_channels_to_flac(self, tmp_path):
         write_tone(tmp_path / "many.wav", channels=64, seconds=0.1)
@@ -251,6 +309,41 @@ class TestNumbers:
     )
     def test_out_of_range_is_a_usage_error_naming_the_range(self, tmp_path, tone, args):
         fails_cleanly(tmp_path, args, 2, args[-2])
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["analyze", "--freq=--"],
+            ["analyze", "--level=--"],
+            ["analyze", "--rate=--"],
+            ["render", "in.wav", "-o", "out.wav", "--normalize=--"],
+            ["render", "in.wav", "-d", "o", "--jobs=--"],
+            ["monitor", "--blocksize=--"],
+        ],
+        ids=lambda args: args[-1],
+    )
+    def test_a_double_dash_as_the_value_is_a_usage_error(self, tmp_path, tone, args):
+        # argparse hands "--opt=--" an empty list instead of a value
+        fails_cleanly(tmp_path, args, 2, args[-1].split("=")[0], "'--'")
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["analyze", "--rate", "12\n"],
+            ["render", "in.wav", "-o", "out.wav", "--normalize", "3\n"],
+            ["analyze", "--freq", "\x1b[2J"],
+            ["analyze", "--freq", "1_000"],
+            ["render", "in.wav", "-d", "o", "--jobs", "1_0"],
+            ["analyze", "--level", "\uff15"],
+        ],
+        ids=["newline", "normalize-newline", "escape", "underscore", "jobs", "fullwidth"],
+    )
+    def test_only_plain_ascii_numbers_and_the_error_on_one_line(self, tmp_path, tone, args):
+        fails_cleanly(tmp_path, args, 2, args[-2])
+
+    @pytest.mark.parametrize("value", ["Wf=\u0665", "Wf=\uff15", "Wf=1_0", "oversample=\u0664"])
+    def test_set_takes_only_plain_ascii_numbers(self, tmp_path, value):
+        fails_cleanly(tmp_path, ["analyze", "--set", value], 1, "expected a number")
 
     def test_freq_above_half_the_rate(self, tmp_path):
         fails_cleanly(tmp_path, ["analyze", "--freq", "30000", "--rate", "44100"], 2, "half")

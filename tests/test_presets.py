@@ -79,6 +79,16 @@ def test_a_bad_preset_names_the_file_and_the_key_or_line(tmp_path, text, expecte
     assert str(bad) in message and expected in message and "\n" not in message
 
 
+@pytest.mark.parametrize(
+    "data",
+    [b"\xef\xbb\xbfname = 'x'\n[params]\nWf = 2.0\n", b"name = 'x'\r\n[params]\r\nWf = 2.0\r\n"],
+    ids=["bom", "crlf"],
+)
+def test_a_preset_saved_by_a_windows_editor_loads(tmp_path, data):
+    (tmp_path / "win.toml").write_bytes(data)
+    assert presets.load(tmp_path / "win.toml").params.Wf == 2.0
+
+
 def test_a_broken_user_preset_is_reported_and_hides_no_other(isolated_user_dirs):
     folder = isolated_user_dirs / "presets"
     folder.mkdir()

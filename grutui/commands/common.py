@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from grutui.params import SPECS, Params, parse_assignment
+from grutui.params import SPECS, Params, parse_assignment, parse_number
 
 
 def add_params_args(parser: argparse.ArgumentParser) -> None:
@@ -48,11 +48,8 @@ def number(
     expected = f"{kind} {lower} to {high:g}{unit_text}"
 
     def parse(text: str) -> float:
-        cleaned = text.strip()
         try:
-            if not cleaned.isascii():
-                raise ValueError  # int() would take other scripts' digits
-            value = int(cleaned) if integer else float(cleaned)
+            value = parse_number(text, integer)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
         if (

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from grutui.commands.common import add_params_args, number, params_from_args
+from grutui.commands.common import add_params_args, non_empty, number, params_from_args
 from grutui.errors import GrutuiError, UsageError, printable
 from grutui.limits import JOBS_RANGE, NORMALIZE_RANGE_DBFS
 
@@ -24,10 +24,20 @@ class BatchError(GrutuiError):
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("render", help="render audio files through the chain")
-    parser.add_argument("inputs", nargs="+", metavar="IN", help="input audio files")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="IN", type=non_empty("file"), help="input audio files"
+    )
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("-o", "--output", metavar="OUT", help="output file (one input)")
-    target.add_argument("-d", "--dir", metavar="DIR", help="output folder (any number of inputs)")
+    target.add_argument(
+        "-o", "--output", metavar="OUT", type=non_empty("file"), help="output file (one input)"
+    )
+    target.add_argument(
+        "-d",
+        "--dir",
+        metavar="DIR",
+        type=non_empty("folder"),
+        help="output folder (any number of inputs)",
+    )
     add_params_args(parser)
     parser.add_argument(
         "--oversample",

@@ -7,6 +7,7 @@ import os
 
 from grutui.commands.common import non_empty
 from grutui.errors import GrutuiError, UsageError, printable
+from grutui.fileio import check_input
 
 USAGE = "grutui [FILE | PRESET.toml] [--preset NAME|PATH] [--live]"
 
@@ -16,7 +17,11 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     parser = parser_class(prog="grutui", usage=USAGE, description=description)
     parser.add_argument(
-        "file", nargs="?", metavar="FILE", help="audio file to open, or a preset .toml to edit"
+        "file",
+        nargs="?",
+        metavar="FILE",
+        type=non_empty("file"),
+        help="audio file to open, or a preset .toml to edit",
     )
     parser.add_argument(
         "--preset",
@@ -43,6 +48,8 @@ def run(args: argparse.Namespace, commands: list[str]) -> int:
         )
     if is_toml and args.preset is not None:
         raise UsageError("give a PRESET.toml FILE or --preset, not both")
+    if args.file is not None:  # one line before the screen starts: missing, a FIFO, too long...
+        check_input(args.file, "a preset file" if is_toml else "an audio file")
     preset = preset_store.find(args.preset) if args.preset is not None else None
     if args.live:
         live_file = args.file if is_toml else (preset.path if preset else None)
