@@ -23,8 +23,9 @@ from grutui.limits import (
     FREQ_MIN_HZ,
     LEVEL_RANGE_DBFS,
     RATE_RANGE_HZ,
+    real_number,
 )
-from grutui.params import Params
+from grutui.params import Params, as_params
 
 if TYPE_CHECKING:
     from grutui.dsp.chain import Chain
@@ -34,6 +35,9 @@ FLOOR_DB = -200.0  # reported for a harmonic that is silent or above Nyquist
 STEADY_TOLERANCE = 1e-6  # largest change between successive periods that counts as settled
 MAX_PERIODS = 400
 MAX_FRAMES = 2_000_000  # at most this many frames per analysis, so it ends in about a second
+# one period's block: a cycle of the lowest frequency at the highest rate fits (38400 samples);
+# a frequency that needs many cycles for a whole period cannot ask for millions of samples
+MAX_PERIOD_FRAMES = 1 << 16
 SWEEP_LEVELS_DBFS = tuple(float(v) for v in range(-60, 13))  # -60..+12 dBFS in 1 dB steps
 
 
@@ -162,16 +166,22 @@ class LevelSweep:
 
 
 def coherent_period(freq_hz: float, rate_hz: float) -> tuple[int, int]:
-    """(samples, cycles) of the shortest block holding whole cycles of ``freq_hz`` exactly.
+    """(samples, cycles) of the shortest block of at most ``MAX_PERIOD_FRAMES`` holding whole
+    cycles of ``freq_hz`` exactly.
 
-    Falls back to 4096 samples and the nearest whole number of cycles when no short block fits.
+    When none fits, as many whole cycles as fit in 4096 samples (at least one), in the nearest
+    whole number of samples: the frequency moves by at most 0.05 % and stays below half the
+    rate.
     """
     for cycles in range(1, 101):
         samples = cycles * rate_hz / freq_hz
-        if abs(samples - round(samples)) < 1e-6 and round(samples) >= 2:
+        if samples > MAX_PERIOD_FRAMES:
+            break
+        if abs(samples - round(samples)) < 1e-6 and round(samples) > 2 * cycles:
             return round(samples), cycles
-    samples = 4096
-    return samples, max(1, round(freq_hz * samples / rate_hz))
+    cycles = max(1, math.floor(4096 * freq_hz / rate_hz))
+    samples = min(round(cycles * rate_hz / freq_hz), MAX_PERIOD_FRAMES)
+    return samples, min(cycles, (samples - 1) // 2)
 
 
 def steady_period(chain: Chain, period: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -192,7 +202,11 @@ def steady_period(chain: Chain, period: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def check_settings(freq_hz: float, rate_hz: float, level_dbfs: float | None = None) -> None:
-    """A ``ValueError`` naming the range if a test-sine setting is out of it (or not finite)."""
+    """A ``ValueError`` naming the range if a test-sine setting is out of it (or not finite),
+    a ``TypeError`` if it is not a number."""
+    rate_hz, freq_hz = real_number(rate_hz, "rate_hz"), real_number(freq_hz, "freq_hz")
+    if level_dbfs is not None:
+        level_dbfs = real_number(level_dbfs, "level_dbfs")
     low_rate, high_rate = RATE_RANGE_HZ
     if not low_rate <= rate_hz <= high_rate:  # False for NaN too
         raise ValueError(f"rate {rate_hz:g} Hz is out of range {low_rate:g} to {high_rate:g} Hz")
@@ -248,7 +262,7 @@ def analyze(
     if level_dbfs is not None and gain is not None:
         raise ValueError("give level_dbfs or gain, not both")
     if gain is not None:
-        if not (math.isfinite(gain) and gain > 0):
+        if not (math.isfinite(real_number(gain, "gain")) and gain > 0):
             raise ValueError(f"gain {gain:g} must be a positive amplitude")
         level_dbfs = amplitude_to_level(gain)
     elif level_dbfs is None:
@@ -256,7 +270,7 @@ def analyze(
     check_settings(freq_hz, rate_hz, level_dbfs)
     if gain is None:
         gain = level_to_amplitude(level_dbfs)
-    params = params or Params()
+    params = as_params(params)
     samples, cycles = coherent_period(freq_hz, rate_hz)
     chain = _chain(rate_hz, samples, params)
     return _measure(chain, cycles * rate_hz / samples, level_dbfs, gain, samples, cycles)
@@ -330,10 +344,11 @@ def level_sweep(
     -------
     LevelSweep
     """
-    levels = [float(v) for v in levels_dbfs]
+    check_settings(freq_hz, rate_hz)
+    levels = [real_number(v, "a level in levels_dbfs") for v in levels_dbfs]
     for level in levels:
         check_settings(freq_hz, rate_hz, level)
-    params = params or Params()
+    params = as_params(params)
     samples, cycles = coherent_period(freq_hz, rate_hz)
     chain = _chain(rate_hz, samples, params)
     output, thd, harmonics = [], [], []

@@ -15,7 +15,8 @@ from grutui import preset_store
 from grutui.dsp.aligned import MAX_BLOCK, aligned_blocks
 from grutui.dsp.chain import Chain
 from grutui.dsp.loudness import auto_gain
-from grutui.params import Params
+from grutui.limits import MAX_CHANNELS, real_number
+from grutui.params import Params, as_params
 from grutui.preset_store import Preset
 
 
@@ -56,10 +57,12 @@ def process(
     Raises
     ------
     TypeError
-        ``x`` is not a float array.
+        ``x`` is not a float array, ``rate_hz`` not a number, ``params`` not a ``Params`` or
+        ``preset`` neither a name, a path nor a ``Preset``.
     ValueError
-        ``x`` has more than two dimensions or no channel, ``rate_hz`` is not a positive finite
-        number, ``params`` and ``preset`` are both given, or a setting is out of its range.
+        ``x`` has more than two dimensions, no channel or more than 1024, ``rate_hz`` is not a
+        positive finite number, ``params`` and ``preset`` are both given, or a setting is out of
+        its range.
     grutui.preset_store.PresetError
         The preset cannot be found or read.
 
@@ -77,15 +80,22 @@ def process(
         )
     if data.ndim not in (1, 2) or (data.ndim == 2 and data.shape[1] < 1):
         raise ValueError(f"x must have shape (frames,) or (frames, channels), got {data.shape}")
-    if not (math.isfinite(rate_hz) and rate_hz > 0):
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    if channels > MAX_CHANNELS:
+        raise ValueError(
+            f"x has shape {data.shape}: {channels} channels, more than {MAX_CHANNELS}; "
+            "if it is (channels, frames), pass x.T"
+        )
+    rate = real_number(rate_hz, "rate_hz")
+    if not (math.isfinite(rate) and rate > 0):
         raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
     settings = _settings(params, preset, oversample)
-    channels = 1 if data.ndim == 1 else data.shape[1]
-    block = np.ascontiguousarray(data.reshape(len(data), channels), dtype=np.float32)
-    chain = Chain(rate_hz, channels, max_block=MAX_BLOCK, params=settings)
+    with np.errstate(over="ignore"):  # past float32's range: inf, which counts as silence
+        block = np.ascontiguousarray(data.reshape(len(data), channels), dtype=np.float32)
+    chain = Chain(rate, channels, max_block=MAX_BLOCK, params=settings)
     out = np.concatenate([np.empty((0, channels), np.float32), *aligned_blocks(chain, [block])])
     if settings.auto_gain:  # as render applies it: the wet as loud as the dry
-        out *= np.float32(auto_gain(block, out, rate_hz))
+        out *= np.float32(auto_gain(block, out, rate))
     return out.reshape(data.shape)
 
 
@@ -98,7 +108,7 @@ def _settings(
         raise ValueError("give params or preset, not both (preset.params.replace(...) combines)")
     if preset is not None:
         params = (preset if isinstance(preset, Preset) else load_preset(preset)).params
-    params = params or Params()
+    params = as_params(params)
     return params if oversample is None else params.replace(oversample=oversample)
 
 
@@ -121,9 +131,15 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> Preset:
     grutui.preset_store.PresetError
         No such preset, or a file that is not a valid preset (the message names the file and
         the key or line).
+    TypeError
+        ``name_or_path`` is neither a string nor a path.
     """
     if isinstance(name_or_path, os.PathLike):
         return preset_store.load(name_or_path)
+    if not isinstance(name_or_path, str):
+        raise TypeError(
+            f"a preset is a name or a path, got {type(name_or_path).__name__} {name_or_path!r:.40}"
+        )
     return preset_store.find(name_or_path)
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import io
 import os
+from typing import Any
 
 import soundfile as sf
 
 from grutui.errors import GrutuiError, printable
-from grutui.fileio import InputError, check_input, reason
+from grutui.fileio import InputError, check_input, lower_first, reason
 
 # Audition holds a file in memory up to this decoded (float32) size and streams it from disk
 # above it: 64 MiB is about 2.9 minutes of 48 kHz stereo (a 16-bit WAV of 32 MiB).
@@ -62,6 +63,22 @@ def output_formats() -> dict[str, list[str]]:
     return table
 
 
+class InputFile(sf.SoundFile):
+    """An input opened by ``open_input``: ``read`` failures (a FLAC that loses sync, a damaged
+    MP3) are an ``AudioFileError`` naming the file, and a whole read works on files libsndfile
+    cannot seek in (GSM 6.10)."""
+
+    def read(self, frames: int = -1, *args: Any, **kwargs: Any) -> Any:
+        if frames < 0 and not self.seekable():  # soundfile wants a count; open_input is at 0
+            frames = self.frames
+        try:
+            return super().read(frames, *args, **kwargs)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioFileError(
+                f"{printable(os.fsdecode(self.name))}: read error midway ({libsndfile_reason(exc)})"
+            ) from None
+
+
 def open_input(path: str | os.PathLike[str]) -> sf.SoundFile:
     """Open ``path`` for reading; an ``AudioFileError`` if it holds no audio to read.
 
@@ -74,22 +91,33 @@ def open_input(path: str | os.PathLike[str]) -> sf.SoundFile:
     shown = printable(path)
     try:
         # as bytes: soundfile encodes a str name strictly, and a name that is not UTF-8 fails
-        f = sf.SoundFile(os.fsencode(path))
+        f = InputFile(os.fsencode(path))
     except sf.LibsndfileError as exc:
-        raise AudioFileError(
-            f"{shown}: not an audio file grutui can read ({libsndfile_reason(exc)})"
-        ) from None
+        why = libsndfile_reason(exc)
+        if "not a regular file" in why:  # it is one (checked above): libsndfile's catch-all
+            why = "damaged, truncated or not audio"
+        raise AudioFileError(f"{shown}: not an audio file grutui can read ({why})") from None
     except (OSError, RuntimeError, ValueError) as exc:
         raise AudioFileError(f"{shown}: cannot read ({reason(exc)})") from None
     if f.frames == 0:
         f.close()
-        raise AudioFileError(f"{shown}: empty audio file (no frames)")
+        raise AudioFileError(
+            f"{shown}: empty audio file (no frames, or damaged so that its length is unknown)"
+        )
     return f
+
+
+# Limits past which an encoder crashes the process instead of refusing (libvorbis: a segfault
+# above 200 kHz or 255 channels), so they are checked before libsndfile is asked.
+_ENCODER_LIMITS = {"VORBIS": (255, 200000)}  # subtype -> (channels, rate Hz)
 
 
 def check_writable(fmt: str, subtype: str, channels: int, rate_hz: int) -> str | None:
     """Why libsndfile would refuse to write ``fmt``/``subtype`` with ``channels`` at ``rate_hz``
     (e.g. FLAC's 8 channels), or None; tried in memory, so nothing is created."""
+    max_channels, max_rate_hz = _ENCODER_LIMITS.get(subtype, (channels, rate_hz))
+    if channels > max_channels or rate_hz > max_rate_hz:
+        return f"the encoder takes at most {max_channels} channels and {max_rate_hz} Hz"
     try:
         with sf.SoundFile(
             io.BytesIO(), "w", samplerate=rate_hz, channels=channels, format=fmt, subtype=subtype
@@ -105,7 +133,7 @@ def libsndfile_reason(exc: BaseException) -> str:
     why = str(getattr(exc, "error_string", "") or reason(exc)).strip().rstrip(".")
     if why.lower().startswith("error :"):
         why = why[7:].strip()
-    return printable(why[:1].lower() + why[1:])
+    return printable(lower_first(why))
 
 
 def decoded_bytes(frames: int, channels: int) -> int:

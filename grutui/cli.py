@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
-from grutui import __version__
+from grutui import __version__, library_messages
 from grutui.errors import GrutuiError, UsageError, printable
 
 # Each module has ``register(subparsers)``; a new command is one line here.
@@ -110,12 +110,15 @@ def _dispatch(argv: list[str]) -> int:
     parser = build_parser()
     commands = parser.commands
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
-        with _checked_stdout(), _stop_signals():
+        with _checked_stdout(), _stop_signals(), library_messages.collected() as said:
             args = parser.parse_args(argv)
             handler: Callable[[argparse.Namespace], int] = args.handler
             status = int(handler(args) or 0)
             sys.stdout.flush()
-            return status
+        summary = said.summary()
+        if status == 0 and summary:  # on a failure its one error line says it all
+            _say(summary)
+        return status
     from grutui.commands import workstation
 
     args = workstation.build_parser(Parser, DESCRIPTION).parse_args(argv)

@@ -47,7 +47,13 @@ def cache_dir() -> Path:
 def reason(exc: BaseException) -> str:
     """The short why of an OS error ("permission denied"), lower case, without the path."""
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return text[:1].lower() + text[1:]
+    return lower_first(text)
+
+
+def lower_first(text: str) -> str:
+    """``text`` with a capital first letter in lower case, unless it starts an acronym
+    ("MPEG-1/2 only supports" stays)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def check_input(path: str | os.PathLike[str], what: str = "a file") -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -66,16 +67,17 @@ class ParamSpec:
     def validate(self, value: Any) -> float | int | bool:
         """Check a value's type and range; return it in the parameter's own type."""
         if self.kind == "bool":
-            if not isinstance(value, bool):
+            if not _is_bool(value):
                 raise ParamError(f"{self.name}: expected true or false, got {_short(value)}")
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
+            return bool(value)
+        # numbers.Real: numpy's scalars too (np.float32, np.int64), as a notebook hands them
+        if _is_bool(value) or not isinstance(value, numbers.Real):
             raise ParamError(f"{self.name}: expected a number, got {_short(value)}")
         try:
             value = float(value)
         except OverflowError:  # an integer of hundreds of digits
             raise ParamError(
-                f"{self.name}: a {len(str(abs(value)))}-digit number is out of range "
+                f"{self.name}: a {_digits(int(value))}-digit number is out of range "
                 f"{self.minimum:g} to {self.maximum:g}"
             ) from None
         if self.kind == "choice":
@@ -377,9 +379,37 @@ class Params:
         return (base or cls()).replace(**dict(values))
 
 
+def _is_bool(value: Any) -> bool:
+    """True for ``True``/``False`` and numpy's boolean scalars."""
+    return isinstance(value, bool) or (
+        getattr(getattr(value, "dtype", None), "kind", "") == "b" and getattr(value, "ndim", 1) == 0
+    )
+
+
+def _digits(value: int) -> int:
+    """How many decimal digits ``value`` has (``str()`` refuses past 4300)."""
+    bits = abs(value).bit_length()
+    if bits < 14000:
+        return len(str(abs(value)))
+    return int(bits * math.log10(2)) + 1
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def as_params(value: Any, name: str = "params") -> Params:
+    """``value`` if it is a ``Params`` (``None``: the defaults), else a ``TypeError`` that says
+    how to make one."""
+    if value is None:
+        return Params()
+    if not isinstance(value, Params):
+        raise TypeError(
+            f"{name} must be a grutui.Params, got {type(value).__name__} (Params(**values) or "
+            "grutui.load_preset(name).params)"
+        )
+    return value
 
 
 def parse_number(text: str, integer: bool = False) -> float:

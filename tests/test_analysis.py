@@ -99,3 +99,27 @@ def test_a_period_shorter_than_the_latency_is_still_measured(freq):
     level_dbfs = 20 * np.log10(np.sqrt(2 * np.mean(out.astype(np.float64) ** 2)))
     assert result.settled and len(result.curve_x) < Chain(48000, 1, 64, params).latency_samples
     assert result.harmonics_dbfs[0] == pytest.approx(level_dbfs, abs=0.2)
+
+
+@pytest.mark.parametrize(
+    ("freq_hz", "rate_hz"),
+    [(38400000 / 3839999, 384000), (10.37, 8000), (22049.99999, 44100), (1000.5, 48000)],
+    ids=["100-cycles-fit", "low-at-8k", "near-nyquist", "fractional"],
+)
+def test_the_test_sine_keeps_its_frequency_in_a_bounded_block(freq_hz, rate_hz):
+    # once a frequency whose whole period needed 3.8 M samples took 80 s and 1.5 GB
+    result = analyze(Params(oversample=1), freq_hz=freq_hz, rate_hz=rate_hz)
+    assert len(result.curve_x) <= 65536
+    assert result.freq_hz < rate_hz / 2
+    assert result.freq_hz == pytest.approx(freq_hz, rel=5e-4)
+
+
+def test_every_frequency_in_range_gets_a_short_block_close_to_it():
+    from grutui.analysis import MAX_PERIOD_FRAMES, coherent_period
+
+    rng = np.random.default_rng(0)
+    for rate_hz in rng.uniform(8000, 384000, 2000):
+        freq_hz = float(np.exp(rng.uniform(np.log(10), np.log(rate_hz / 2))))
+        samples, cycles = coherent_period(freq_hz, rate_hz)
+        assert 2 * cycles < samples <= MAX_PERIOD_FRAMES
+        assert cycles * rate_hz / samples == pytest.approx(freq_hz, rel=5e-4)

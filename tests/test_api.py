@@ -58,12 +58,69 @@ def test_process_takes_any_float_dtype_and_keeps_the_shape():
         ({"params": grutui.Params(), "preset": "Fuzz Wall"}, ValueError, "not both"),
         ({"oversample": 3}, grutui.ParamError, "oversample"),
         ({"preset": "No Such Preset"}, grutui.PresetError, "no preset named"),
+        ({"x": np.zeros((2, 4800))}, ValueError, r"4800 channels.*x\.T"),
+        ({"rate_hz": "48000"}, TypeError, "rate_hz must be a number"),
+        ({"rate_hz": True}, TypeError, "rate_hz must be a number"),
+        ({"params": {"Wf": 1.0}}, TypeError, "params must be a grutui.Params"),
+        ({"params": "Fuzz Wall"}, TypeError, "params must be a grutui.Params"),
+        ({"preset": 5}, TypeError, "a preset is a name or a path"),
+        ({"preset": b"Fuzz Wall"}, TypeError, "a preset is a name or a path"),
     ],
 )
 def test_process_refuses_bad_arguments_with_a_clear_error(kwargs, error, words):
     call = {"x": np.zeros(100), "rate_hz": 48000.0} | kwargs
     with pytest.raises(error, match=words):
         grutui.process(**call)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: grutui.analyze({"Wf": 1.0}), TypeError, "params must be"),
+        (lambda: grutui.analyze(level_dbfs="0"), TypeError, "level_dbfs must be a number"),
+        (lambda: grutui.analyze(freq_hz=None), TypeError, "freq_hz must be a number"),
+        (lambda: grutui.analyze(gain="2"), TypeError, "gain must be a number"),
+        (lambda: grutui.level_sweep(levels_dbfs="abc"), TypeError, "must be a number"),
+        (lambda: grutui.level_sweep(levels_dbfs=[], rate_hz=1), ValueError, "rate 1 Hz"),
+        (lambda: grutui.Chain(float("nan"), 2), ValueError, "rate_hz"),
+        (lambda: grutui.Chain(48000, 2, max_block=10**12), ValueError, "max_block"),
+        (lambda: grutui.Chain(48000, 5000), ValueError, "channels"),
+        (lambda: grutui.Chain(48000, 2, params={"Wf": 1}), TypeError, "params must be"),
+        (lambda: grutui.load_preset(None), TypeError, "a preset is a name or a path"),
+    ],
+    ids=[
+        "analyze-dict",
+        "level-str",
+        "freq-none",
+        "gain-str",
+        "sweep-str",
+        "sweep-rate",
+        "chain-nan",
+        "chain-block",
+        "chain-channels",
+        "chain-dict",
+        "preset-none",
+    ],
+)
+def test_the_rest_of_the_api_refuses_bad_arguments_with_a_clear_error(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_numpy_scalars_and_odd_layouts_are_taken_as_numbers_and_samples():
+    params = grutui.Params(Wf=np.float32(1.5), oversample=np.int64(2), dc_block=np.bool_(False))
+    assert (params.Wf, params.oversample, params.dc_block) == (1.5, 2, False)
+    assert type(params.Wf) is float and type(params.dc_block) is bool
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, (4000, 2))
+    expected = grutui.process(x, 48000, oversample=1)
+    np.testing.assert_array_equal(
+        grutui.process(np.asfortranarray(x), 48000, oversample=1), expected
+    )
+    chain = grutui.Chain(48000, 2, max_block=512, params=grutui.Params(oversample=1))
+    streamed = chain.process(np.asfortranarray(x))  # Fortran order into the kernels
+    assert streamed.shape == x.shape and np.isfinite(streamed).all()
+    with np.errstate(all="raise"):  # past float32's range: silence, not a warning
+        assert np.isfinite(grutui.process(np.full(100, 1e300), 48000)).all()
 
 
 def test_chain_streams_in_blocks_what_process_returns_aligned():

@@ -91,6 +91,25 @@ class TestInputs:
         (tmp_path / "x.toml").mkdir()
         fails_cleanly(tmp_path, [name], 1, name[:20])
 
+    def test_the_mp3_decoders_own_messages_do_not_add_lines(self, tmp_path):
+        noise = np.random.default_rng(4).uniform(-0.5, 0.5, (48000 * 2, 2)).astype(np.float32)
+        sf.write(tmp_path / "full.mp3", noise, 48000)
+        data = (tmp_path / "full.mp3").read_bytes()
+        (tmp_path / "tiny.mp3").write_bytes(data[:200])  # libmpg123: "a one-frame stream? Duh"
+        args = ["render", "tiny.mp3", "-o", "out.wav"]
+        fails_cleanly(tmp_path, args, 1, "tiny.mp3: not an audio file", "damaged")
+        (tmp_path / "half.mp3").write_bytes(data[: len(data) // 2])  # "Xing stream size off"
+        result = run_grutui("render", "half.mp3", "-o", "out.wav", cwd=tmp_path)
+        assert result.returncode == 0 and result.stdout.startswith("out.wav: peak")
+        assert result.stderr.count("\n") <= 1 and "Traceback" not in result.stderr
+        assert all(line.startswith("grutui: warning: ") for line in result.stderr.splitlines())
+
+    @pytest.mark.parametrize("command", [["play"], []], ids=["play", "workstation"])
+    def test_a_file_read_whole_that_is_corrupt_midway(self, tmp_path, command):
+        _flac_corrupt_midway(tmp_path)
+        args = [*command, "bad.flac"]
+        fails_cleanly(tmp_path, args, 1, "bad.flac: read error midway (flac decoder lost sync)")
+
     def test_a_play_file_that_is_a_fifo_does_not_hang(self, tmp_path):
         os.mkfifo(tmp_path / "pipe.wav")
         fails_cleanly(tmp_path, ["play", "pipe.wav"], 1, "named pipe")
@@ -213,6 +232,12 @@ class TestOutputs:
         again = run_grutui("render", "in.wav", "-o", name, cwd=tmp_path)
         one_line_error(again, 1, "caf\\xe9.wav: already exists")
 
+    @pytest.mark.parametrize(("rate", "channels"), [(768000, 1), (48000, 256)])
+    def test_what_crashes_the_vorbis_encoder_is_refused_first(self, tmp_path, rate, channels):
+        write_tone(tmp_path / "in.wav", rate_hz=rate, channels=channels, seconds=0.05)
+        args = ["render", "in.wav", "-o", "out.ogg"]  # was a segmentation fault
+        fails_cleanly(tmp_path, args, 1, "out.ogg: OGG cannot hold")
+
     def test_64_channels_to_flac(self, tmp_path):
         write_tone(tmp_path / "many.wav", channels=64, seconds=0.1)
         fails_cleanly(tmp_path, ["render", "many.wav", "-o", "out.flac"], 1, "64 channels")
@@ -235,6 +260,15 @@ class TestOutputs:
         result = run_grutui("render", "in.mp3", "-o", "out.wav", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert sf.info(tmp_path / "out.wav").subtype == "PCM_16"
+
+
+def _flac_corrupt_midway(folder: Path) -> None:
+    """``good.flac`` (3 s of noise) and ``bad.flac``, which loses sync halfway through."""
+    noise = np.random.default_rng(0).uniform(-0.5, 0.5, (48000 * 3, 2)).astype(np.float32)
+    sf.write(folder / "good.flac", noise, 48000, subtype="PCM_16")
+    data = bytearray((folder / "good.flac").read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 20000] = b"\xff" * 20000
+    (folder / "bad.flac").write_bytes(bytes(data))
 
 
 class TestBatches:
@@ -277,12 +311,13 @@ class TestBatches:
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.wav", "c.wav"]
         assert result.stdout.count("peak -1.0 dBFS") == 2
 
+    def test_a_single_file_failing_while_rendering_is_one_line(self, tmp_path):
+        sf.write(tmp_path / "silent.wav", np.zeros((4800, 2), np.float32), 48000)
+        args = ["render", "silent.wav", "-o", "out.wav", "--normalize", "-1"]
+        fails_cleanly(tmp_path, args, 1, "silent.wav: output is silent")
+
     def test_a_file_corrupt_midway_stops_alone_with_nothing_left(self, tmp_path):
-        noise = np.random.default_rng(0).uniform(-0.5, 0.5, (48000 * 3, 2)).astype(np.float32)
-        sf.write(tmp_path / "good.flac", noise, 48000, subtype="PCM_16")
-        data = bytearray((tmp_path / "good.flac").read_bytes())
-        data[len(data) // 2 : len(data) // 2 + 20000] = b"\xff" * 20000  # loses sync midway
-        (tmp_path / "bad.flac").write_bytes(bytes(data))
+        _flac_corrupt_midway(tmp_path)
         result = run_grutui("render", "bad.flac", "good.flac", "-d", "out", cwd=tmp_path)
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert "bad.flac: read error midway (flac decoder lost sync)" in result.stderr

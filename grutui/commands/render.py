@@ -104,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
             progress=_progress_printer(jobs),
             on_result=_print_result,
         )
+    if batch.failed and len(jobs) == 1:
+        return 1  # its one line is out (_print_result); a summary would only repeat it
     if batch.failed:
         raise BatchError(
             f"rendered {len(batch.written)} of {len(jobs)} files; "

@@ -9,16 +9,19 @@ a block of at most ``max_block`` frames allocates no array, so an audio callback
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
 
 from grutui.dsp import filters, kernels
-from grutui.params import GRU_NAMES, Params
+from grutui.limits import MAX_CHANNELS
+from grutui.params import GRU_NAMES, Params, as_params
 
 SEED_RATE_HZ = 44100.0  # the rate the seed's equations (and gate time constants) are written for
 SMOOTHING_S = 0.005  # parameters settle to 1 % within this time, at any rate
 DC_CUTOFF_HZ = 5.0
+MAX_BLOCK_FRAMES = 1 << 20  # a larger max_block would only allocate more
 
 
 def _smoothing_coef(rate_hz: float) -> float:
@@ -121,7 +124,7 @@ class Chain:
     ) -> None:
         """``hold_gil`` runs kernels that keep the GIL, for an audio callback (see
         ``kernels.gil_holding``); render and analysis threads want the default."""
-        self._params = params or Params()
+        self._params = as_params(params)
         self.nonfinite_count = 0
         self._k: Any = kernels.gil_holding() if hold_gil else kernels
         self.prepare(rate_hz, channels, max_block, all_stages)
@@ -135,8 +138,14 @@ class Chain:
         ``all_stages`` builds the filters of every oversampling factor now, so that switching
         the factor later (from an audio callback) allocates nothing.
         """
-        if rate_hz <= 0 or channels < 1 or max_block < 1:
-            raise ValueError("rate, channels and block size must be positive")
+        if not (math.isfinite(rate_hz) and rate_hz > 0):
+            raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
+        channels, max_block = operator.index(channels), operator.index(max_block)
+        if not (1 <= channels <= MAX_CHANNELS and 1 <= max_block <= MAX_BLOCK_FRAMES):
+            raise ValueError(
+                f"channels must be 1 to {MAX_CHANNELS} and max_block 1 to {MAX_BLOCK_FRAMES} "
+                f"frames, got {channels} and {max_block}"
+            )
         self.rate_hz = float(rate_hz)
         self.channels = int(channels)
         self.max_block = int(max_block)
@@ -210,7 +219,7 @@ class Chain:
         ndarray
             A new float32 (frames, channels) array, ``latency_frames`` behind the input.
         """
-        block = np.asarray(block, dtype=np.float32)
+        block = np.ascontiguousarray(block, dtype=np.float32)  # the kernels take C order
         if block.ndim == 1:
             block = block[:, None]
         out = np.empty_like(block, dtype=np.float32)
