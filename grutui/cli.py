@@ -103,7 +103,28 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``grutui`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _open_standard_fds()
     return _guarded(lambda: _dispatch(argv))
+
+
+def _open_standard_fds() -> None:
+    """Put /dev/null on any of fds 0, 1 and 2 that a caller closed (``grutui ... >&-``).
+
+    Otherwise the next file opened takes the lowest free descriptor: the output being rendered
+    could become "standard output" and receive the summary line. A closed stdout still says
+    so (``sys.stdout`` stays None: writing is a one-line error); with no stderr, errors go
+    nowhere rather than to stdout (``print(file=None)`` writes there).
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            if fd == 2:
+                sys.stderr = open(fd, "w", closefd=False)  # noqa: SIM115 - for the process
 
 
 def _dispatch(argv: list[str]) -> int:
@@ -194,18 +215,23 @@ class _Stdout(io.TextIOBase):
         self._stream = stream
 
     def write(self, text: str) -> int:
+        if self._stream is None:  # closed by the caller (``>&-``)
+            raise StdoutError("cannot write to standard output (it is closed)")
         return self._call(self._stream.write, text)
 
     def flush(self) -> None:
-        self._call(self._stream.flush)
+        if self._stream is not None:
+            self._call(self._stream.flush)
 
     def isatty(self) -> bool:
         try:
             return bool(self._stream.isatty())
-        except ValueError:  # closed (someone kept this wrapper past the command)
+        except (ValueError, AttributeError):  # closed, or None (no stdout at all)
             return False
 
     def fileno(self) -> int:
+        if self._stream is None:
+            raise io.UnsupportedOperation("standard output is closed")
         return int(self._stream.fileno())
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -408,18 +409,33 @@ class TestNumbers:
             json.loads(result.stdout, parse_constant=refuse)
 
 
+def _in_shell(args: list[str], redirections: str) -> subprocess.CompletedProcess[str]:
+    """The checkout's grutui with ``args`` run by the shell, followed by ``redirections``."""
+    command = " ".join(shlex.quote(a) for a in grutui_command(*args))
+    return subprocess.run(
+        f"{command} {redirections}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=grutui_env(),
+        timeout=120,
+    )
+
+
 class TestStandardOutput:
     def test_a_closed_pipe_ends_quietly(self):
-        command = " ".join(f"'{a}'" for a in grutui_command("analyze", "--json"))
-        result = subprocess.run(
-            f"{command} | head -c 10",
-            shell=True,
-            capture_output=True,
-            text=True,
-            env=grutui_env(),
-            timeout=120,
-        )
+        result = _in_shell(["analyze", "--json"], "| head -c 10")
         assert len(result.stdout) == 10 and result.stderr == ""
+
+    @pytest.mark.parametrize("command", [["presets", "list"], ["analyze"]])
+    def test_a_closed_stdout_is_one_line(self, command):
+        result = _in_shell([*command], ">&-")
+        assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+        assert "cannot write to standard output (it is closed)" in result.stderr
+
+    def test_with_stderr_closed_errors_never_reach_stdout(self):
+        result = _in_shell(["presets", "show", "nope"], "2>&-")
+        assert result.returncode == 1 and result.stdout == ""
 
     def test_a_full_device_is_one_line(self):
         with open("/dev/full", "w") as full:
