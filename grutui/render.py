@@ -156,6 +156,7 @@ def _render(
         chain.reset()
     chosen = job.subtype
     with (
+        _reopened(f, job) if passes == 2 else contextlib.nullcontext(f) as f,
         atomic_path(job.target, replace=options.force) as temp,
         sf.SoundFile(
             temp,
@@ -174,6 +175,16 @@ def _render(
     peak_dbfs = 20.0 * math.log10(writer.peak) if writer.peak > 0 else -math.inf
     clipped = writer.over if chosen.startswith("PCM") else 0
     return RenderResult(job.source, job.target, chosen, peak_dbfs, clipped)
+
+
+def _reopened(f: sf.SoundFile, job: Job) -> sf.SoundFile:
+    """The input opened again for the last pass (libsndfile cannot seek back in GSM 6.10); it
+    must still be the file the first pass measured."""
+    again = open_input(job.source)
+    if (again.samplerate, again.channels, again.frames) != (f.samplerate, f.channels, f.frames):
+        again.close()
+        raise RenderError(f"{printable(job.source)}: changed while rendering; nothing written")
+    return again
 
 
 _interrupted = threading.Event()  # set in a worker process once a stop signal reached it

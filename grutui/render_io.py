@@ -24,13 +24,16 @@ BLOCK_FRAMES = 65536  # frames per read: large enough that the per-block overhea
 
 
 def blocks(f: sf.SoundFile, source: Path) -> Iterator[np.ndarray]:
-    """The samples of ``f`` from the start, float32 (frames, channels) blocks; a decoding error
-    midway names ``source``."""
+    """The samples of ``f``, freshly opened, float32 (frames, channels) blocks; a decoding error
+    names ``source``.
+
+    ``f`` is read once: libsndfile cannot seek in every format (GSM 6.10), so a second pass
+    opens the file again (``grutui.render``).
+    """
     if pcm.raw_reads(f):
         reader = pcm.read_blocks(f, BLOCK_FRAMES)
-    else:
-        f.seek(0)
-        reader = f.blocks(blocksize=BLOCK_FRAMES, dtype="float32", always_2d=True)
+    else:  # ``frames``: soundfile wants the count for a file it cannot seek in (and no seek)
+        reader = f.blocks(BLOCK_FRAMES, frames=f.frames, dtype="float32", always_2d=True)
     while True:
         try:
             block = next(reader)

@@ -262,6 +262,33 @@ class TestOutputs:
         assert result.returncode == 0, result.stderr
         assert sf.info(tmp_path / "out.wav").subtype == "PCM_16"
 
+    @pytest.mark.parametrize(
+        "args",
+        [[], ["--normalize", "-3"], ["--preset", "loud.toml"]],
+        ids=["plain", "normalize", "auto-gain-preset"],
+    )
+    def test_a_gsm_wav_renders_like_its_decoded_samples(self, tmp_path, args):
+        # libsndfile cannot seek in GSM 6.10: every pass must read the file from a fresh open
+        write_tone(tmp_path / "tone.wav", 8000, 1, subtype="GSM610")
+        with sf.SoundFile(tmp_path / "tone.wav") as f:
+            assert not f.seekable()
+            decoded = f.read(f.frames, dtype="float32", always_2d=True)
+        sf.write(tmp_path / "decoded.wav", decoded, 8000, subtype="FLOAT")
+        (tmp_path / "loud.toml").write_text(
+            'name = "Loud"\n[params]\ndrive_db = 12.0\nauto_gain = true\n'
+        )
+        for name in ("tone", "decoded"):
+            out = ["-o", f"{name}-out.wav", "--subtype", "FLOAT"]
+            result = run_grutui("render", f"{name}.wav", *out, *args, cwd=tmp_path)
+            assert result.returncode == 0 and result.stderr == "", result.stderr
+        rendered, rate_hz = sf.read(tmp_path / "tone-out.wav", dtype="float32", always_2d=True)
+        assert rate_hz == 8000 and rendered.shape == decoded.shape
+        assert np.array_equal(
+            rendered, sf.read(tmp_path / "decoded-out.wav", dtype="float32", always_2d=True)[0]
+        )
+        if args[:1] == ["--normalize"]:
+            assert 20 * np.log10(np.max(np.abs(rendered))) == pytest.approx(-3.0, abs=1e-3)
+
 
 def _flac_corrupt_midway(folder: Path) -> None:
     """``good.flac`` (3 s of noise) and ``bad.flac``, which loses sync halfway through."""

@@ -12,6 +12,7 @@ import soundfile as sf
 
 from grutui import pcm, render, render_io
 from grutui.dsp import pipeline
+from grutui.errors import GrutuiError
 from grutui.params import Params
 from grutui.render import render_file
 
@@ -67,3 +68,24 @@ def test_the_render_command_starts_without_numbas_blas_probe(song: Path, tmp_pat
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-2:] == ["False", "False"]
     assert sf.info(str(tmp_path / "out.wav")).frames == sf.info(str(song)).frames
+
+
+@pytest.mark.parametrize("change", ["removed", "shortened"])
+def test_an_input_changed_between_the_passes_is_named_and_nothing_written(
+    song: Path, tmp_path: Path, change: str
+):
+    # the last pass opens the input again (GSM 6.10 cannot seek back): it must be the same file
+    def between_passes(fraction: float) -> None:
+        if fraction >= 0.5 and song.exists() and sf.info(song).frames == 70_000:
+            song.unlink()
+            if change == "shortened":
+                sf.write(song, np.zeros((1000, 2), np.float32), 48000)
+
+    target = tmp_path / "out.wav"
+    with pytest.raises(GrutuiError) as error:
+        render_file(song, target, Params(), normalize_dbfs=-1.0, progress=between_passes)
+    assert str(error.value).startswith(f"{song}: ")
+    assert "out.wav" not in str(error.value) and not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["song.wav"] if change == "shortened" else []
+    )
