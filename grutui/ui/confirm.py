@@ -15,6 +15,7 @@ from textual.widgets import Button, Label
 class ConfirmDialog(ModalScreen[bool]):
     """Dismisses with True for yes, False for no or escape."""
 
+    AUTO_FOCUS = "#no"  # the answer that loses nothing
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm-no"),
@@ -44,9 +45,6 @@ class ConfirmDialog(ModalScreen[bool]):
                     yes.variant = "primary"
                 yield yes
                 yield Button(f"{self._no} (n)", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -37,7 +37,7 @@ async def test_a_session_left_behind_is_offered_and_restored(tmp_path: Path) -> 
     slots, before_last = await _work_then_die(tmp_path)
     app = GrutuiApp(check_audio=False)  # started on the demo sound
     async with app.run_test() as pilot:
-        await until(pilot, lambda: app.screen.id != "main", what="the offer")
+        await until(pilot, lambda: bool(app.screen.query("#question")), what="the offer")
         question = str(app.screen.query_one("#question").render())
         assert "did not quit cleanly" in question and "take.wav" in question
         await pilot.press("y")
@@ -55,7 +55,7 @@ async def test_declining_the_offer_removes_the_session(tmp_path: Path) -> None:
     await _work_then_die(tmp_path)
     app = GrutuiApp(check_audio=False)
     async with app.run_test() as pilot:
-        await until(pilot, lambda: app.screen.id != "main", what="the offer")
+        await until(pilot, lambda: bool(app.screen.query("#question")), what="the offer")
         await pilot.press("n")
         assert app.session.params == Params() and app.source.name == "demo"
         await pilot.press("ctrl+q")
