@@ -43,7 +43,9 @@ class PlotView(Widget):
 
     A subclass names itself (``NAME``, the key in requests), says what its title starts with
     (``TITLE``) and gives the factory of the ``Drawer`` that draws it in the analysis thread.
-    Records which result was painted, for the latency benchmark and the tests.
+    Records which result was painted, for the latency benchmark and the tests: ``shown_seq``
+    and ``painted_seq`` count whole drawings only, ``preview_painted_seq`` the rough ones
+    (the level sweep's coarse stages) too.
     """
 
     DEFAULT_CSS = """
@@ -74,16 +76,23 @@ class PlotView(Widget):
         self._lines: list[Strip] = to_strips(Text(placeholder, style="italic"), 20)
         self._styled: dict[int, Strip] = {}  # lines with the widget's style, until they change
         self._style: Style | None = None  # the widget's rich style, computed once per paint
-        self.shown_seq = 0
-        self.painted_seq = 0  # the newest result a paint has drawn (tests, benchmark)
+        self.shown_seq = 0  # the newest whole drawing held
+        self.painted_seq = 0  # the newest whole drawing a paint has drawn (tests, benchmark)
+        self._preview_seq = 0  # the request whose preview is held (0: a whole drawing is)
+        self.preview_painted_seq = 0  # the newest drawing, whole or preview, painted
 
-    def show(self, lines: list[Strip], seq: int) -> None:
-        """Show ``lines``; only the lines that differ from those shown are repainted.
+    def show(self, lines: list[Strip], seq: int, preview: bool = False) -> None:
+        """Show ``lines`` (a ``preview`` of request ``seq``: still computing); only the lines
+        that differ from those shown are repainted.
 
         A step of one parameter moves a few rows of the curve and a bar or two: repainting
         just those keeps the compositor's work (most of the key-to-view latency) small.
         """
-        old, self._lines, self.shown_seq = self._lines, lines, seq
+        old, self._lines = self._lines, lines
+        if preview:
+            self._preview_seq = seq
+        else:
+            self.shown_seq, self._preview_seq = seq, 0
         width = self.size.width
         changed = [
             y
@@ -91,7 +100,7 @@ class PlotView(Widget):
             if y >= len(old) or y >= len(lines) or old[y] != lines[y]
         ]
         if not changed:  # the same picture: it is on screen already
-            self.painted_seq = seq
+            self._painted()
             return
         for y in changed:
             self._styled.pop(y, None)
@@ -113,8 +122,15 @@ class PlotView(Widget):
     def on_resize(self) -> None:
         self._styled = {}
 
+    def _painted(self) -> None:
+        if self._preview_seq:
+            self.preview_painted_seq = max(self.preview_painted_seq, self._preview_seq)
+        else:
+            self.painted_seq = self.shown_seq
+            self.preview_painted_seq = max(self.preview_painted_seq, self.shown_seq)
+
     def render_line(self, y: int) -> Strip:
-        self.painted_seq = self.shown_seq
+        self._painted()
         styled = self._styled.get(y)
         if styled is None:
             # The widget's style under the plot's own colours: background, default text colour.

@@ -8,38 +8,55 @@ from typing import TYPE_CHECKING
 import numpy as np
 from textual.strip import Strip
 
+from grutui.ui.views.axes import amplitude_axis
 from grutui.ui.views.base import PlotView
-from grutui.ui.views.canvas import DRY_STYLE, WET_STYLE, Axis, frame, nice_limit
+from grutui.ui.views.canvas import DOTTED, DRY_STYLE, WET_STYLE, frame, nice_limit
 from grutui.ui.views.harmonics import summary_line
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
 
 if TYPE_CHECKING:
     from grutui.analysis import Analysis
 
+MIN_REACH = 1e-3  # -60 dBFS: the y axis zooms no closer (into numerical noise)
+
+
+def output_limit(peak: float, x_lim: float) -> float:
+    """The y axis's reach for an output peaking at ``peak``: the input's when the output is
+    within a few dB of it (the diagonal at 45 degrees, compression and boost read as such),
+    else the output's own (a gated or quiet sound still shows its shape)."""
+    own = nice_limit(max(peak * 1.05, MIN_REACH))
+    return max(own, x_lim) if own >= x_lim / 4 else own
+
 
 def curve_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
-    """The loop of ``analysis`` in braille over the dry diagonal, ``height`` lines."""
+    """The loop of ``analysis`` in braille over the dry diagonal (dotted), ``height`` lines."""
     x = np.append(analysis.curve_x, analysis.curve_x[:1]).astype(float)  # close the loop
     y = np.append(analysis.curve_y, analysis.curve_y[:1]).astype(float)
-    y_lim = nice_limit(max(1.0, float(np.max(np.abs(y))) * 1.05))
     x_lim = nice_limit(float(np.max(np.abs(x))))
+    y_lim = output_limit(float(np.max(np.abs(y))), x_lim)
     plot = frame(
         width,
         height,
-        Axis(-x_lim, x_lim, ((-x_lim, f"{-x_lim:g}"), (0.0, "in"), (x_lim, f"{x_lim:g}"))),
-        Axis(-y_lim, y_lim, ((-y_lim, f"{-y_lim:g}"), (0.0, "0"), (y_lim, f"{y_lim:g}"))),
+        amplitude_axis(x_lim, "input (1 = 0 dBFS)"),
+        amplitude_axis(y_lim, "output"),
     )
     if not plot.usable:
         return []
     reach = min(x_lim, y_lim)
-    dry = plot.line(np.array([-reach, reach]), np.array([-reach, reach]))
+    dry = plot.line(np.array([-reach, reach]), np.array([-reach, reach]), DOTTED)
     return plot.lines([(dry, DRY_STYLE), (plot.line(x, y), WET_STYLE)])
 
 
 class CurveDrawer:
     """The curve over its frame, and the distortion figures on the last line."""
 
-    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
+    def draw(
+        self,
+        request: ViewRequest,
+        lab: Lab,
+        stale: Callable[[], bool],
+        preview: Callable[[Drawing], None] = no_preview,
+    ) -> Drawing | None:
         analysis = lab.analysis(request.params, request.level_dbfs)
         if stale():
             return None

@@ -50,6 +50,7 @@ COMPUTING_S = 0.15  # a drawing not back by then is said to be computing
 # While playing, a material view follows the play position, drawn again at most once per
 # this time or five times its last drawing's time (so it takes at most a fifth of a core).
 FOLLOW_S = 0.1
+FOLLOW_IDLE_S = 1.0  # a material view draws nothing ahead this soon after the position moved
 
 
 class ViewDeck(Widget):
@@ -97,6 +98,7 @@ class ViewDeck(Widget):
         self._captions: dict[str, str] = {}
         self._asked: dict[str, tuple[int, float]] = {}  # view -> newest request, when asked
         self._followed_at = 0.0  # when a material view last followed the play position
+        self._moved_at = 0.0  # when the play position last moved
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial=VIEWS[0].NAME):
@@ -215,6 +217,7 @@ class ViewDeck(Widget):
         if position_s == self.position_s:
             return
         self.position_s = position_s
+        self._moved_at = time.monotonic()
         view = self.view
         if not view.MATERIAL:
             return
@@ -292,9 +295,9 @@ class ViewDeck(Widget):
     def on_view_ready(self, message: ViewReady) -> None:
         request = message.request
         view = self._views[request.view]
-        if message.seq < view.shown_seq:
+        if message.seq < view.shown_seq or (message.preview and message.seq == view.shown_seq):
             return  # older than what is shown
-        view.show(message.drawing.lines, message.seq)
+        view.show(message.drawing.lines, message.seq, message.preview)
         self._captions[request.view] = message.drawing.caption
         if not view.CHEAP or message.drawing.caption:
             self.refresh_titles()
@@ -306,7 +309,7 @@ class ViewDeck(Widget):
             self._painted_at = now
             paint_now(self.screen, [view])
         self._drawn(message.seq, at_once)
-        if view is not self.view:
+        if view is not self.view or message.preview:
             return
         if request.size != self.size_of(view):
             self.request()  # resized while it was drawing
@@ -329,23 +332,35 @@ class ViewDeck(Widget):
     def prefetch_next(self) -> None:
         """Have the thread draw, while idle, what the next key is likely to ask for: the
         selected parameter one step either way (a held key repeats it; a comparison goes back
-        and forth). Only for the cheap views; the others are drawn when asked."""
-        shown, params = self._shown, self.params
+        and forth), the level 1 dB either way (+/-) and the next and previous views (v, V).
+        For a cheap view its steps go first, for a heavy one the views. Nothing while a
+        material view follows the play position: it asks again soon anyway."""
+        shown, params, view = self._shown, self.params, self.view
         if (
             self.analysis is None
             or shown is None
             or shown.params != params
-            or shown.view != self.view.NAME
-            or not self.view.CHEAP
-            or self.selected not in SPEC_BY_NAME
+            or shown.view != view.NAME
+            or (view.MATERIAL and time.monotonic() - self._moved_at < FOLLOW_IDLE_S)
         ):
             return
-        spec = SPEC_BY_NAME[self.selected]
-        current = getattr(params, spec.name)
-        requests = []
-        for steps in (1, -1):
-            value = spec.clamp_step(current, steps)
-            if value != current:
-                with contextlib.suppress(GrutuiError):
-                    requests.append(replace(shown, params=params.replace(**{spec.name: value})))
-        self.analysis.prefetch(requests)
+        steps = []
+        if self.selected in SPEC_BY_NAME:
+            spec = SPEC_BY_NAME[self.selected]
+            current = getattr(params, spec.name)
+            for delta in (1, -1):
+                value = spec.clamp_step(current, delta)
+                if value != current:
+                    with contextlib.suppress(GrutuiError):
+                        steps.append(replace(shown, params=params.replace(**{spec.name: value})))
+        if view.ANALYTIC:
+            for delta_db in (1.0, -1.0):
+                level = min(max(shown.level_dbfs + delta_db, LEVEL_MIN_DBFS), LEVEL_MAX_DBFS)
+                if level != shown.level_dbfs:
+                    steps.append(replace(shown, level_dbfs=level))
+        index = VIEWS.index(type(view))
+        others = [
+            self.request_for(self._views[VIEWS[(index + delta) % len(VIEWS)].NAME], params)
+            for delta in (1, -1)
+        ]
+        self.analysis.prefetch(steps + others if view.CHEAP else others + steps)

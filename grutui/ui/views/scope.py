@@ -8,9 +8,10 @@ import numpy as np
 from textual.strip import Strip
 
 from grutui.material import excerpt
+from grutui.ui.views.axes import amplitude_axis, time_axis
 from grutui.ui.views.base import PlotView
-from grutui.ui.views.canvas import DRY_STYLE, WET_STYLE, Axis, frame, nice_limit, row_of
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest
+from grutui.ui.views.canvas import DRY_STYLE, WET_STYLE, frame, nice_limit, row_of
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
 
 # From single cycles (asymmetry, hysteresis) to the envelope (gating, sputter).
 WINDOWS_S = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -33,31 +34,35 @@ def mid_excerpt(
     return part.dry.mean(axis=1), part.wet.mean(axis=1), part.dry.shape[1]
 
 
-def legend(width: int) -> Strip:
-    """What the two traces are."""
-    return row_of([("━━ wet (processed)   ", WET_STYLE), ("━━ dry", DRY_STYLE)], width)
+FILLED, SHADED = "\u28ff" * 2, "\u2895" * 2  # samples of a full and of a shaded trace
+
+
+def legend(width: int, wet: str = FILLED, dry: str = SHADED) -> Strip:
+    """What the two traces are, each with a sample of how it is drawn."""
+    return row_of([(f"{wet} wet (processed)   ", WET_STYLE), (f"{dry} dry", DRY_STYLE)], width)
 
 
 def scope_lines(
     dry: np.ndarray, wet: np.ndarray, window_s: float, width: int, height: int
 ) -> list[Strip]:
-    """Mono ``dry`` (dim) under ``wet`` (bold) against time, on a shared symmetric scale."""
+    """Mono ``dry`` (dim, shaded) under ``wet`` (bold) against time, on a shared symmetric
+    scale."""
     reach = max(float(np.max(np.abs(dry), initial=0.0)), float(np.max(np.abs(wet), initial=0.0)))
     y_lim = nice_limit(max(reach, 1e-3))
-    span, unit = (window_s, "s") if window_s >= 1 else (window_s * 1000, "ms")
-    plot = frame(
-        width,
-        height,
-        Axis(0.0, span, ((0.0, "0"), (span / 2, f"{span / 2:g}"), (span, f"{span:g} {unit}"))),
-        Axis(-y_lim, y_lim, ((-y_lim, f"{-y_lim:g}"), (0.0, "0"), (y_lim, f"{y_lim:g}"))),
-    )
+    plot = frame(width, height, time_axis(window_s), amplitude_axis(y_lim, "1 = 0 dBFS"))
     if not plot.usable:
         return []
-    return plot.lines([(plot.trace(dry), DRY_STYLE), (plot.trace(wet), WET_STYLE)])
+    return plot.lines([(plot.trace(dry, shade=True), DRY_STYLE), (plot.trace(wet), WET_STYLE)])
 
 
 class ScopeDrawer:
-    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
+    def draw(
+        self,
+        request: ViewRequest,
+        lab: Lab,
+        stale: Callable[[], bool],
+        preview: Callable[[Drawing], None] = no_preview,
+    ) -> Drawing | None:
         found = mid_excerpt(request, stale)
         if found is None:
             return None

@@ -8,34 +8,19 @@ import numpy as np
 from textual.strip import Strip
 
 from grutui.material import spectrum_dbfs
+from grutui.ui.views.axes import db_axis, log_frequency_axis
 from grutui.ui.views.base import PlotView
-from grutui.ui.views.canvas import DRY_STYLE, WET_STYLE, Axis, Plot, frame
+from grutui.ui.views.canvas import DOTTED, DRY_STYLE, WET_STYLE, Plot, dash_sample, frame
 from grutui.ui.views.scope import legend, mid_excerpt
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
 
 WINDOWS_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 TOP_DBFS, FLOOR_DBFS = 0.0, -120.0
-LOW_HZ = 20.0
-_FREQ_TICKS = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
 
 
-def log_frequency_axis(rate_hz: float) -> Axis:
-    """20 Hz to half the rate, log, ticked at 1-2-5 steps."""
-    nyquist = rate_hz / 2
-    ticks = tuple(
-        (float(f), f"{f // 1000}k" if f >= 1000 else str(f)) for f in _FREQ_TICKS if f <= nyquist
-    )
-    return Axis(LOW_HZ, nyquist, ticks, log=True)
-
-
-def db_axis(top: float, floor: float, step: float) -> Axis:
-    """``floor`` to ``top`` dB, ticked at the multiples of ``step`` dB (0 among them)."""
-    first = np.floor(top / step) * step
-    ticks = tuple((db, f"{db:+.0f}" if db else "0") for db in np.arange(first, floor - 1e-9, -step))
-    return Axis(floor, top, ticks)
-
-
-def spectrum_trace(plot: Plot, freqs: np.ndarray, levels: np.ndarray) -> np.ndarray:
+def spectrum_trace(
+    plot: Plot, freqs: np.ndarray, levels: np.ndarray, dash: tuple[int, int] | None = None
+) -> np.ndarray:
     """A spectrum as one point per dot column (the mean power of the bins in it, so the
     dense top octaves read as smoothly as the sparse low ones) joined by a line."""
     columns, inside = plot.columns_of(freqs)
@@ -44,31 +29,39 @@ def spectrum_trace(plot: Plot, freqs: np.ndarray, levels: np.ndarray) -> np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_db = np.where(count > 0, 10.0 * np.log10(power / count), np.nan)
     x, y = plot.filled(mean_db)
-    return plot.line(x, np.maximum(y, FLOOR_DBFS))
+    return plot.line(x, np.maximum(y, FLOOR_DBFS), dash)
 
 
 def spectrum_lines(
     dry: np.ndarray, wet: np.ndarray, rate_hz: float, width: int, height: int
 ) -> list[Strip]:
-    plot = frame(width, height, log_frequency_axis(rate_hz), db_axis(TOP_DBFS, FLOOR_DBFS, 20))
+    y_axis = db_axis(TOP_DBFS, FLOOR_DBFS, 20, "dBFS")
+    plot = frame(width, height, log_frequency_axis(rate_hz), y_axis)
     if not plot.usable:
         return []
     layers = [
-        (spectrum_trace(plot, *spectrum_dbfs(dry, rate_hz)), DRY_STYLE),
+        (spectrum_trace(plot, *spectrum_dbfs(dry, rate_hz), DOTTED), DRY_STYLE),
         (spectrum_trace(plot, *spectrum_dbfs(wet, rate_hz)), WET_STYLE),
     ]
     return plot.lines(layers)
 
 
 class SpectrumDrawer:
-    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
+    def draw(
+        self,
+        request: ViewRequest,
+        lab: Lab,
+        stale: Callable[[], bool],
+        preview: Callable[[Drawing], None] = no_preview,
+    ) -> Drawing | None:
         found = mid_excerpt(request, stale)
         if found is None:
             return None
-        dry, wet, _ = found
+        dry, wet, channels = found
         width, height = request.size
         lines = spectrum_lines(dry, wet, request.rate_hz, width, height - 1)
-        return Drawing([*lines, legend(width)], "dBFS")
+        key = legend(width, dash_sample(None), dash_sample(DOTTED))
+        return Drawing([*lines, key], "mono" if channels == 1 else "mid")
 
 
 class SpectrumView(PlotView):

@@ -1,10 +1,13 @@
 """Level sweep: output level, THD and H2..H5 against the input level of a 100 Hz sine.
 
 Where gating, sputter and compression show: a gate is output falling faster than input.
+Measured coarse to fine (every 6 dB, then 3, then 1), each stage shown as it is done, and
+kept per setting, so moving the marker (+/-) or coming back to a setting measures nothing.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,22 +15,43 @@ import numpy as np
 from rich.style import Style
 from textual.strip import Strip
 
-from grutui.ui.views.base import PlotView, ViewState
-from grutui.ui.views.canvas import AXIS_STYLE, DRY_STYLE, PLAIN, WET_STYLE, Axis, frame, row_of
-from grutui.ui.views.spectrum import db_axis
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest
+from grutui.params import Params
+from grutui.ui.views.axes import db_axis
+from grutui.ui.views.base import PlotView, ViewState, level_words
+from grutui.ui.views.canvas import (
+    DASHED,
+    DOTTED,
+    DRY_STYLE,
+    EVEN_STYLE,
+    ODD_STYLE,
+    PLAIN,
+    WET_STYLE,
+    Axis,
+    dash_sample,
+    frame,
+    row_of,
+)
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
 
-LEVELS_AT_ONCE = 12  # levels measured between looks for a newer request
+LO_DBFS, HI_DBFS = -60, 12  # the input levels swept, every 1 dB
+STEPS_DB = (6, 3, 1)  # measured at these steps in turn, each shown when done
+LEVELS_AT_ONCE = 4  # levels measured between looks for a newer request (~5 ms)
+SETTINGS_KEPT = 8  # settings whose measured levels are kept
 OUT_TOP, OUT_FLOOR = 12.0, -84.0  # output level scale, dBFS
 DBR_TOP, DBR_FLOOR = 0.0, -100.0  # THD and harmonics scale, dB relative to H1
-# H2..H5, then THD (drawn last, on top): colours a 16-colour terminal tells apart.
-CURVE_STYLES = (
-    ("H2", Style.parse("magenta")),
-    ("H3", Style.parse("green")),
-    ("H4", Style.parse("blue")),
-    ("H5", Style.parse("white")),
-    ("THD", Style.parse("bold yellow")),
+NAMES_W = 4  # cells right of the plots for the names at the ends of the lines
+# H2..H5 and THD (drawn last, on top): even and odd harmonics in the Harmonics view's colours,
+# and each its own dash pattern, so they tell apart without colour too.
+LONG_DASH, SPARSE = (6, 2), (1, 5)
+CURVES: tuple[tuple[str, Style, tuple[int, int] | None], ...] = (
+    ("H2", Style.parse("magenta"), LONG_DASH),
+    ("H3", Style.parse("cyan"), DASHED),
+    ("H4", Style.parse("magenta"), DOTTED),
+    ("H5", Style.parse("cyan"), SPARSE),
+    ("THD", Style.parse("bold yellow"), None),
 )
+MARKER_STYLE = Style.parse("bright_black")
+assert EVEN_STYLE.color == CURVES[0][1].color and ODD_STYLE.color == CURVES[1][1].color
 
 
 @dataclass(frozen=True)
@@ -40,91 +64,158 @@ class Sweep:
     harmonics_dbr: np.ndarray  # (levels, 4): H2..H5
 
 
-def measure(request: ViewRequest, stale: Callable[[], bool]) -> Sweep | None:
-    """``grutui.level_sweep`` of ``request``'s parameters, a few levels at a time so a newer
-    request need not wait for all of them (None if ``stale()`` turned true)."""
-    from grutui.analysis import SWEEP_LEVELS_DBFS, level_sweep
+class Measured:
+    """The levels of one setting measured so far: level -> (output, THD, H2..H5)."""
 
-    parts = []
-    for at in range(0, len(SWEEP_LEVELS_DBFS), LEVELS_AT_ONCE):
-        if stale():
-            return None
-        parts.append(
-            level_sweep(request.params, levels_dbfs=SWEEP_LEVELS_DBFS[at : at + LEVELS_AT_ONCE])
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.points: dict[float, tuple[float, float, list[float]]] = {}
+
+    def measure(self, levels: list[float], stale: Callable[[], bool]) -> bool:
+        """Measure those of ``levels`` not yet measured, a few at a time; False if
+        ``stale()`` turned true first (what was measured is kept)."""
+        from grutui.analysis import level_sweep
+
+        todo = [level for level in levels if level not in self.points]
+        for at in range(0, len(todo), LEVELS_AT_ONCE):
+            if stale():
+                return False
+            part = level_sweep(self.params, levels_dbfs=todo[at : at + LEVELS_AT_ONCE])
+            for i, level in enumerate(part.level_dbfs):
+                harmonics = part.harmonics_dbr[i][1:5]
+                self.points[level] = (part.output_dbfs[i], part.thd_percent[i], harmonics)
+        return True
+
+    def sweep(self, levels: list[float]) -> Sweep:
+        points = [self.points[level] for level in levels]
+        return Sweep(
+            np.array(levels),
+            np.array([p[0] for p in points]),
+            np.array([p[1] for p in points]),
+            np.array([p[2] for p in points]).reshape(len(points), 4),
         )
-    return Sweep(
-        np.concatenate([part.level_dbfs for part in parts]),
-        np.concatenate([part.output_dbfs for part in parts]),
-        np.concatenate([part.thd_percent for part in parts]),
-        np.concatenate([np.asarray(part.harmonics_dbr)[:, 1:5] for part in parts]),
-    )
 
 
-def _x_axis() -> Axis:
-    ticks = tuple((float(v), f"{v:+d}" if v else "0") for v in range(-60, 13, 12))
-    return Axis(-60.0, 12.0, ticks)
+def levels_every(step_db: int) -> list[float]:
+    return [float(v) for v in range(LO_DBFS, HI_DBFS + 1, step_db)]
+
+
+def _input_axis() -> Axis:
+    ticks = tuple((float(v), f"{v:+d}" if v else "0") for v in range(LO_DBFS, HI_DBFS + 1, 12))
+    return Axis(float(LO_DBFS), float(HI_DBFS), ticks, unit="input, dBFS", grid=True)
+
+
+def _above(values: np.ndarray, floor: float) -> np.ndarray:
+    return np.where(values > floor, values, np.nan)  # below the scale: no line at all
+
+
+def _last(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite[-1]) if len(finite) else np.nan
 
 
 def sweep_lines(sweep: Sweep, level_dbfs: float, width: int, height: int) -> list[Strip]:
-    """Output against input (top, over the unity line) and THD, H2..H5 against input
-    (bottom); a dim line at ``level_dbfs``, the level of the other views."""
+    """Output against input (top, over the dotted unity line) and THD, H2..H5 against input
+    (bottom), each line named at its right end; a grey line at ``level_dbfs``, the level of
+    the other views."""
     top_h = (height - 2) // 2
-    top = frame(width, top_h, _x_axis(), db_axis(OUT_TOP, OUT_FLOOR, 24), 4, x_labels=False)
-    bottom = frame(width, height - 2 - top_h, _x_axis(), db_axis(DBR_TOP, DBR_FLOOR, 25), 4)
+    x_axis = _input_axis()
+    top_y = db_axis(OUT_TOP, OUT_FLOOR, 24, "output dBFS")
+    top = frame(width, top_h, x_axis, top_y, 4, x_labels=False, units=False, right_w=NAMES_W)
+    bottom_y = db_axis(DBR_TOP, DBR_FLOOR, 25, "dB re H1")
+    bottom = frame(width, height - top_h, x_axis, bottom_y, 4, right_w=NAMES_W)
     if not (top.usable and bottom.usable):
         return []
     x = sweep.level_dbfs
     here = np.array([level_dbfs, level_dbfs])
-
-    def above(values: np.ndarray, floor: float) -> np.ndarray:
-        return np.where(values > floor, values, np.nan)  # below the scale: no line at all
-
-    unity = top.line(np.array([OUT_FLOOR, OUT_TOP]), np.array([OUT_FLOOR, OUT_TOP]))
+    output = _above(sweep.output_dbfs, OUT_FLOOR)
+    unity = top.line(np.array([OUT_FLOOR, OUT_TOP]), np.array([OUT_FLOOR, OUT_TOP]), DOTTED)
     upper = top.lines(
         [
             (unity, DRY_STYLE),
-            (top.line(here, np.array([OUT_FLOOR, OUT_TOP])), AXIS_STYLE),
-            (top.line(x, above(sweep.output_dbfs, OUT_FLOOR)), WET_STYLE),
-        ]
+            (top.line(here, np.array([OUT_FLOOR, OUT_TOP])), MARKER_STYLE),
+            (top.line(x, output), WET_STYLE),
+        ],
+        [(_last(output), "out", WET_STYLE), (OUT_TOP, "in", DRY_STYLE)],
     )
     with np.errstate(divide="ignore"):
         thd_db = 20 * np.log10(sweep.thd_percent / 100)
-    curves = [*sweep.harmonics_dbr.T, thd_db]
+    curves = [_above(values, DBR_FLOOR) for values in (*sweep.harmonics_dbr.T, thd_db)]
     lower = bottom.lines(
-        [(bottom.line(here, np.array([DBR_FLOOR, DBR_TOP])), AXIS_STYLE)]
+        [(bottom.line(here, np.array([DBR_FLOOR, DBR_TOP])), MARKER_STYLE)]
         + [
-            (bottom.line(x, above(values, DBR_FLOOR)), style)
-            for values, (_, style) in zip(curves, CURVE_STYLES, strict=True)
-        ]
+            (bottom.line(x, values, dash), style)
+            for values, (_, style, dash) in zip(curves, CURVES, strict=True)
+        ],
+        # THD first: it gets its own row, the others the nearest free ones
+        [
+            (_last(values), name, style)
+            for values, (name, style, _) in reversed(list(zip(curves, CURVES, strict=True)))
+        ],
     )
     return [*upper, *lower]
 
 
 def readout(sweep: Sweep, level_dbfs: float, width: int) -> list[Strip]:
-    """The legend, then the figures at the level nearest ``level_dbfs``."""
-    key = [("━out dBFS ", WET_STYLE), ("━in=out ", DRY_STYLE)] + [
-        (f"━{name} ", style) for name, style in CURVE_STYLES
+    """The key to the lines (when it fits), then the figures at the level nearest
+    ``level_dbfs`` (on two lines when one is too narrow)."""
+    key = [
+        ("out: output level, dBFS ", WET_STYLE),
+        (f"{dash_sample(DOTTED, 2)} in=out  ", DRY_STYLE),
     ]
+    key += [(f"{dash_sample(dash, 2)} {name} ", style) for name, style, dash in CURVES]
     i = int(np.argmin(np.abs(sweep.level_dbfs - level_dbfs)))
     harmonics = " ".join(
         f"H{h} {f'{db:.0f}' if db > DBR_FLOOR else '-'}"
         for h, db in enumerate(sweep.harmonics_dbr[i], start=2)
     )
-    figures = (
+    level = (
         f"at {sweep.level_dbfs[i]:+.0f} dBFS: out {sweep.output_dbfs[i]:+.1f} dBFS, "
-        f"THD {sweep.thd_percent[i]:.1f}%, {harmonics} dB"
+        f"THD {sweep.thd_percent[i]:.1f}%"
     )
-    return [row_of(key, width), row_of([(figures[:width], PLAIN)], width)]
+    relative = f"{harmonics} dB re H1"
+    lines = [row_of(key, width)] if sum(len(text) for text, _ in key) <= width else []
+    if len(level) + 2 + len(relative) <= width:
+        return [*lines, row_of([(f"{level}, {relative}", PLAIN)], width)]
+    return [*lines, row_of([(level, PLAIN)], width), row_of([(relative, PLAIN)], width)]
 
 
 class SweepDrawer:
-    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
-        sweep = measure(request, stale)
-        if sweep is None:
-            return None
+    """Measures coarse to fine, showing each stage; keeps what it measured per setting."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[Params, Measured] = OrderedDict()
+
+    def measured(self, params: Params) -> Measured:
+        found = self._kept.pop(params, None) or Measured(params)
+        self._kept[params] = found  # the newest last
+        while len(self._kept) > SETTINGS_KEPT:
+            self._kept.popitem(last=False)
+        return found
+
+    def draw(
+        self,
+        request: ViewRequest,
+        lab: Lab,
+        stale: Callable[[], bool],
+        preview: Callable[[Drawing], None] = no_preview,
+    ) -> Drawing | None:
+        measured = self.measured(request.params)
+        for step in STEPS_DB:
+            levels = levels_every(step)
+            fresh = any(level not in measured.points for level in levels)
+            if not measured.measure(levels, stale):
+                return None
+            if step != STEPS_DB[-1] and fresh:  # a stage of its own: show it
+                preview(self.drawing(measured.sweep(levels), request, f"every {step} dB"))
+        return self.drawing(measured.sweep(levels_every(STEPS_DB[-1])), request)
+
+    @staticmethod
+    def drawing(sweep: Sweep, request: ViewRequest, caption: str = "") -> Drawing:
         width, height = request.size
-        lines = sweep_lines(sweep, request.level_dbfs, width, height)
-        return Drawing([*lines, *readout(sweep, request.level_dbfs, width)])
+        figures = readout(sweep, request.level_dbfs, width)
+        lines = sweep_lines(sweep, request.level_dbfs, width, height - len(figures))
+        return Drawing([*lines, *figures], caption)
 
 
 class SweepView(PlotView):
@@ -133,8 +224,9 @@ class SweepView(PlotView):
     NAME = "sweep"
     TITLE = "Level sweep"
     CHEAP = False
+    ANALYTIC = True
     KEYS = "+/- marker"
     drawer = SweepDrawer
 
     def heading(self, state: ViewState) -> str:
-        return f"{self.TITLE} · 100 Hz sine"
+        return f"{self.TITLE} · marker at {level_words(state)} · 100 Hz sine"

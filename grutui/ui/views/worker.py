@@ -11,7 +11,9 @@ the analysis and the plot building.
 
 A view is drawn by a ``Drawer`` (one per kind of view, made in this thread so it may keep
 caches); a heavy drawer checks ``stale()`` between its steps and gives up (returns None) when a
-newer request is waiting, so switching away from a slow view is never held up by it.
+newer request is waiting, so switching away from a slow view is never held up by it. A drawer
+may show a preview on the way (``preview(drawing)``: the level sweep's coarse levels), posted
+as a ``ViewReady`` with ``preview`` set.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from grutui.analysis import Analysis
     from grutui.ui.source import Source
 
-PREFETCH_KEEP = 8  # drawings kept for requests that may come (held keys go back and forth)
+PREFETCH_KEEP = 12  # drawings kept for requests that may come (held keys go back and forth)
 ANALYSES_KEEP = 16  # analyses kept, shared by the views that show the same test sine
 
 
@@ -83,23 +85,43 @@ class Lab:
         return found
 
 
+def no_preview(drawing: Drawing) -> None:
+    """Where a drawer's previews go when nobody waits for them."""
+
+
 class Drawer(Protocol):
     """Draws one kind of view; made once in the thread."""
 
-    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
-        """The view for ``request``; None if it gave up because ``stale()`` became true."""
+    def draw(
+        self,
+        request: ViewRequest,
+        lab: Lab,
+        stale: Callable[[], bool],
+        preview: Callable[[Drawing], None] = no_preview,
+    ) -> Drawing | None:
+        """The view for ``request``; None if it gave up because ``stale()`` became true. A
+        drawer that takes long may pass ``preview`` rough drawings on the way."""
         ...
 
 
 class ViewReady(Message, bubble=False):
-    """A drawing for request number ``seq``; a newer result replaces it in the queue."""
+    """A drawing for request number ``seq`` (a rough one on the way when ``preview``); a newer
+    result replaces it in the queue."""
 
-    def __init__(self, seq: int, request: ViewRequest, drawing: Drawing, elapsed_s: float):
+    def __init__(
+        self,
+        seq: int,
+        request: ViewRequest,
+        drawing: Drawing,
+        elapsed_s: float,
+        preview: bool = False,
+    ) -> None:
         super().__init__()
         self.seq = seq
         self.request = request
         self.drawing = drawing
         self.elapsed_s = elapsed_s  # thread time: analysis and plot lines
+        self.preview = preview
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ViewReady | ViewFailed)
@@ -131,6 +153,7 @@ class AnalysisThread:
         self._stopped = False
         self._thread: threading.Thread | None = None
         self._prefetch: list[ViewRequest] = []  # drawn when idle, first first
+        self._current: ViewRequest | None = None  # the request being drawn
         self._drawn: OrderedDict[ViewRequest, Drawing] = OrderedDict()  # the thread's own
         self.completed = 0  # results posted (the first one may have compiled the kernels)
         self.prefetch_hits = 0  # requests answered from a drawing already made
@@ -166,8 +189,35 @@ class AnalysisThread:
         """The number of the newest request."""
         return self._seq
 
+    def _adopt(self, seq: int, request: ViewRequest) -> int:
+        """The number to post the drawing of ``request`` under: its own, or, for one drawn
+        ahead (``seq`` 0), that of a request for the same drawing that came in meanwhile."""
+        if seq:
+            return seq
+        with self._wake:
+            pending = self._pending
+            if pending is not None and pending[1] == request:
+                self._pending = None
+                return pending[0]
+        return 0
+
+    def _previewer(
+        self, seq: int, request: ViewRequest, started: float
+    ) -> Callable[[Drawing], None]:
+        def preview(drawing: Drawing) -> None:
+            nonlocal seq
+            seq = self._adopt(seq, request)
+            if seq:
+                elapsed_s = time.perf_counter() - started
+                self._target.post_message(ViewReady(seq, request, drawing, elapsed_s, preview=True))
+
+        return preview
+
     def _stale(self) -> bool:
-        return self._pending is not None or self._stopped
+        """True once a request for another drawing waits (one for the drawing being made
+        ahead is not: it takes that drawing over)."""
+        pending = self._pending
+        return self._stopped or (pending is not None and pending[1] != self._current)
 
     def _run(self) -> None:
         lab = Lab()
@@ -182,17 +232,21 @@ class AnalysisThread:
                     (seq, request), self._pending = self._pending, None
                 else:
                     seq, request = 0, self._prefetch.pop(0)  # 0: not asked for yet
+                self._current = request
             started = time.perf_counter()
             drawing = self._drawn.get(request)
             if drawing is not None:
+                self._drawn.move_to_end(request)
                 self.prefetch_hits += 1 if seq else 0
             else:
                 try:
                     drawer = drawers.get(request.view)
                     if drawer is None:
                         drawer = drawers[request.view] = self._factories[request.view]()
-                    drawing = drawer.draw(request, lab, self._stale)
+                    preview = self._previewer(seq, request, started)
+                    drawing = drawer.draw(request, lab, self._stale, preview)
                 except Exception as exc:  # reported in the UI; the thread must survive
+                    seq = self._adopt(seq, request)
                     if seq:
                         self._target.post_message(ViewFailed(seq, request, str(exc)))
                     continue
@@ -201,6 +255,9 @@ class AnalysisThread:
                 self._drawn[request] = drawing
                 while len(self._drawn) > self.keep:
                     self._drawn.popitem(last=False)
+                adopted = self._adopt(seq, request)
+                self.prefetch_hits += 1 if adopted and not seq else 0
+                seq = adopted
             if seq:
                 elapsed_s = time.perf_counter() - started
                 self.completed += 1
