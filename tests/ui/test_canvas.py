@@ -1,4 +1,8 @@
-"""The braille plots: points land where their axes say, labels sit on their ticks."""
+"""The braille plots: points land where their axes say, labels sit on their ticks.
+
+An axis from ``lo`` to ``hi`` runs from the middle of its first cell to the middle of its last
+(where plotext puts the first and last tick), so a value on a tick is drawn in the tick's cell.
+"""
 
 from __future__ import annotations
 
@@ -33,19 +37,26 @@ def _dots(bits: np.ndarray) -> set[tuple[int, int]]:
     return found
 
 
+def _cells(bits: np.ndarray) -> set[tuple[int, int]]:
+    """(column, row) of every cell with a dot."""
+    return {(col, row) for row, col in zip(*np.nonzero(bits), strict=True)}
+
+
 def test_a_diagonal_runs_corner_to_corner_through_every_column() -> None:
     plot = _plot()
-    dots = _dots(plot.line(np.array([-1.0, 1.0]), np.array([-1.0, 1.0])))
-    assert (0, plot.dots_y - 1) in dots and (plot.dots_x - 1, 0) in dots
-    assert {x for x, _ in dots} == set(range(plot.dots_x))
+    cells = _cells(plot.line(np.array([-1.0, 1.0]), np.array([-1.0, 1.0])))
+    assert (0, plot.rows - 1) in cells and (plot.cols - 1, 0) in cells
+    assert {col for col, _ in cells} == set(range(plot.cols))
 
 
 def test_a_point_outside_the_axes_is_not_drawn_and_nan_breaks_a_line() -> None:
     plot = _plot()
     assert not plot.line(np.array([2.0, 3.0]), np.array([0.0, 0.0])).any()
-    broken = _dots(plot.line(np.array([-1.0, -0.5, 0.0, 0.5, 1.0]), np.array([0, 0, np.nan, 0, 0])))
-    xs = {x for x, _ in broken}
-    assert plot.dots_x // 2 not in xs and 0 in xs and plot.dots_x - 1 in xs
+    broken = _cells(
+        plot.line(np.array([-1.0, -0.5, 0.0, 0.5, 1.0]), np.array([0, 0, np.nan, 0, 0]))
+    )
+    columns = {col for col, _ in broken}
+    assert plot.cols // 2 not in columns and 0 in columns and plot.cols - 1 in columns
 
 
 def test_a_dense_trace_spans_each_column_from_its_lowest_to_its_highest_sample() -> None:
@@ -53,9 +64,10 @@ def test_a_dense_trace_spans_each_column_from_its_lowest_to_its_highest_sample()
     cycles = 5 * plot.dots_x  # five cycles of 40 samples in each column
     samples = np.sin(2 * np.pi * cycles * np.arange(40 * cycles) / (40 * cycles))
     dots = _dots(plot.trace(samples))
+    top, bottom = plot.dots(np.zeros(2), np.array([1.0, -1.0]))[1]
     for x in range(plot.dots_x):
         column = {y for dx, y in dots if dx == x}
-        assert min(column) == 0 and max(column) == plot.dots_y - 1  # +1 to -1 in every column
+        assert min(column) == round(top) and max(column) == round(bottom)  # +1 to -1
 
 
 def test_tick_labels_sit_on_their_ticks_on_a_log_axis() -> None:
@@ -82,6 +94,7 @@ def test_a_dry_chain_draws_its_curve_on_the_diagonal() -> None:
     """mix 0: the output is the input, so the curve covers the dry diagonal exactly: no cell
     of the diagonal left uncovered (dim), none of the curve beside it."""
     from grutui.analysis import analyze
+    from grutui.ui.views.axes import amplitude_axis
     from grutui.ui.views.canvas import DRY_STYLE, WET_STYLE, frame
     from grutui.ui.views.curve import curve_lines
 
@@ -93,15 +106,8 @@ def test_a_dry_chain_draws_its_curve_on_the_diagonal() -> None:
         for char in segment.text
         if "\u2801" <= char <= "\u28ff"
     ]
-    # The same frame (x to 1, y to 1.5: the curve's peak and a margin) and its diagonal.
-    plot = frame(
-        60,
-        24,
-        *(
-            Axis(-lim, lim, ((-lim, f"{-lim:g}"), (0.0, label), (lim, f"{lim:g}")))
-            for lim, label in ((1.0, "in"), (1.5, "0"))
-        ),
-    )
+    # The same frame (x to 1, y to 1.5: the curve's peak and a margin) and a solid diagonal.
+    plot = frame(60, 24, amplitude_axis(1.0, "input (1 = 0 dBFS)"), amplitude_axis(1.5, "output"))
     diagonal = plot.line(np.array([-1.0, 1.0]), np.array([-1.0, 1.0]))
     assert styles.count(DRY_STYLE) == 0  # every cell of the diagonal has the curve in it
     # and the curve has hardly a cell beside it (rounding where it crosses a cell's edge)

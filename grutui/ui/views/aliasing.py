@@ -15,7 +15,7 @@ from grutui.ui.views.canvas import DRY_STYLE, ODD_STYLE, PLAIN, frame, row_of
 from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
 
 TOP_DBFS, FLOOR_DBFS = 0.0, -160.0
-ALIAS_STYLE = Style.parse("bold yellow")  # bright without colour too (NO_COLOR)
+ALIAS_STYLE = Style.parse("bold bright_yellow")  # bright without colour too (NO_COLOR)
 
 
 def aliasing_lines(result: Aliasing, width: int, height: int) -> list[Strip]:

@@ -19,11 +19,14 @@ def hz_words(hz: float) -> str:
     return f"{hz / 1000:g}k" if hz >= 1000 else f"{hz:g}"
 
 
-def nice_step(span: float, count: int) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^n that cuts ``span`` into at most ``count`` steps."""
-    rough = max(span / max(count, 1), 1e-12)
-    base = 10.0 ** math.floor(math.log10(rough))
-    return next(m * base for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * base >= rough - 1e-12)
+def nice_step(span: float, most: int) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^n that cuts ``span`` into at most ``most`` equal
+    steps, ending on ``span`` itself when one does (5 ms: 0 1 2 3 4 5)."""
+    base = 10.0 ** math.floor(math.log10(max(span / max(most, 1), 1e-12)))
+    candidates = [m * base for m in (1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0)]
+    fitting = [step for step in candidates if span / step <= most + 1e-9]
+    whole = [step for step in fitting if abs(span / step - round(span / step)) < 1e-6]
+    return (whole or fitting)[0]
 
 
 @lru_cache(maxsize=32)
@@ -47,7 +50,7 @@ def db_axis(top: float, floor: float, step: float, unit: str, grid: bool = True)
 def time_axis(window_s: float) -> Axis:
     """0 to ``window_s``, in ms below a second and in s from there, ticked at round times."""
     span, unit = (window_s, "s") if window_s >= 1 else (window_s * 1000, "ms")
-    step = nice_step(span, 4)
+    step = nice_step(span, 5)
     ticks = tuple((float(v), f"{v:g}") for v in np.arange(0.0, span + step / 2, step))
     return Axis(0.0, span, ticks, unit=f"time, {unit}", grid=True)
 

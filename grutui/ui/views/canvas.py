@@ -138,9 +138,12 @@ class Plot:
         return np.zeros((self.rows, self.cols), dtype=np.uint8)
 
     def dots(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Data coordinates as fractional dot coordinates (x right, y down)."""
-        px = self.x.fraction(x) * (self.dots_x - 1)
-        py = (1.0 - self.y.fraction(y)) * (self.dots_y - 1)
+        """Data coordinates as fractional dot coordinates (x right, y down).
+
+        A value plotext ticks falls in the middle of the tick's cell: plotext puts the
+        fraction ``f`` of an axis of ``n`` cells in cell ``round(f * (n - 1))``."""
+        px = self.x.fraction(x) * (self.cols - 1) * 2 + 0.5
+        py = (1.0 - self.y.fraction(y)) * (self.rows - 1) * 4 + 1.5
         return px, py
 
     def line(self, x: np.ndarray, y: np.ndarray, dash: tuple[int, int] | None = None) -> np.ndarray:
@@ -189,7 +192,7 @@ class Plot:
 
     def columns_of(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(the dot column of each ``x`` that falls inside the plot, which ones do)."""
-        spot = self.x.fraction(x) * (self.dots_x - 1)
+        spot, _ = self.dots(x, np.zeros(1))
         inside = np.isfinite(spot) & (spot > -0.5) & (spot < self.dots_x - 0.5)
         return np.rint(spot[inside]).astype(np.int64), inside
 
@@ -205,7 +208,7 @@ class Plot:
         """(x, y) of one point per dot column from per-column ``values``, interpolated where
         a value is not finite (a spectrum's bins are sparse at the low end of a log axis);
         NaN beyond the first and last known value."""
-        fraction = np.arange(self.dots_x) / max(self.dots_x - 1, 1)
+        fraction = (np.arange(self.dots_x) - 0.5) / max(2 * (self.cols - 1), 1)  # as ``dots``
         if self.x.log:
             where = 10.0 ** (math.log10(self.x.lo) + fraction * math.log10(self.x.hi / self.x.lo))
         else:

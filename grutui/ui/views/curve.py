@@ -25,7 +25,7 @@ def output_limit(peak: float, x_lim: float) -> float:
     within a few dB of it (the diagonal at 45 degrees, compression and boost read as such),
     else the output's own (a gated or quiet sound still shows its shape)."""
     own = nice_limit(max(peak * 1.05, MIN_REACH))
-    return max(own, x_lim) if own >= x_lim / 4 else own
+    return max(own, x_lim) if own >= x_lim / 2 else own
 
 
 def curve_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:

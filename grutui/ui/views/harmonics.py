@@ -68,9 +68,11 @@ def harmonic_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
     plot = frame(width, height - 1 - readouts, x_axis, y_axis, LABEL_W, units=not readouts)
     if not plot.usable or plot.cols != cols:
         return [summary]
-    # Each bar's height in eighths of a cell, from the floor up.
-    eighths = np.round(
-        np.clip((levels - FLOOR_DB) / (TOP_DB - FLOOR_DB), 0.0, 1.0) * plot.rows * 8
+    # Each bar's height in eighths of a cell, from the floor up, reaching the middle of the
+    # row its level's label is on (where plotext puts the label); nothing at the floor.
+    fraction = np.clip((levels - FLOOR_DB) / (TOP_DB - FLOOR_DB), 0.0, 1.0)
+    eighths = np.where(
+        levels > FLOOR_DB, np.round(((plot.rows - 1) * fraction + 0.5) * 8), 0
     ).astype(int)
     below = (plot.rows - 1 - np.arange(plot.rows))[:, None]  # cells under each row
     fill = np.clip(eighths[None, :] - below * 8, 0, 8)  # (rows, harmonics)

@@ -48,7 +48,7 @@ CURVES: tuple[tuple[str, Style, tuple[int, int] | None], ...] = (
     ("H3", Style.parse("cyan"), DASHED),
     ("H4", Style.parse("magenta"), DOTTED),
     ("H5", Style.parse("cyan"), SPARSE),
-    ("THD", Style.parse("bold yellow"), None),
+    ("THD", Style.parse("bold bright_yellow"), None),
 )
 MARKER_STYLE = Style.parse("bright_black")
 assert EVEN_STYLE.color == CURVES[0][1].color and ODD_STYLE.color == CURVES[1][1].color
