@@ -20,6 +20,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
@@ -51,6 +52,7 @@ COMPUTING_S = 0.15  # a drawing not back by then is said to be computing
 # this time or five times its last drawing's time (so it takes at most a fifth of a core).
 FOLLOW_S = 0.1
 FOLLOW_IDLE_S = 1.0  # a material view draws nothing ahead this soon after the position moved
+AHEAD_IDLE_S = 0.25  # idle this long after a drawing, the views either side are drawn ahead
 
 
 class ViewDeck(Widget):
@@ -99,6 +101,7 @@ class ViewDeck(Widget):
         self._asked: dict[str, tuple[int, float]] = {}  # view -> newest request, when asked
         self._followed_at = 0.0  # when a material view last followed the play position
         self._moved_at = 0.0  # when the play position last moved
+        self._ahead: Timer | None = None  # draws the views either side once idle
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial=VIEWS[0].NAME):
@@ -269,6 +272,9 @@ class ViewDeck(Widget):
         width, height = self.size_of(view)
         if width <= 0 or height <= 0:
             return 0
+        if self._ahead is not None:  # a change: nothing heavy ahead until idle again
+            self._ahead.stop()
+            self._ahead = None
         seq = self.analysis.request(self.request_for(view, self.params))
         if not view.CHEAP:
             self._asked[view.NAME] = (seq, time.monotonic())
@@ -330,11 +336,36 @@ class ViewDeck(Widget):
             self.post_message(self.Ready())
 
     def prefetch_next(self) -> None:
-        """Have the thread draw, while idle, what the next key is likely to ask for: the
-        selected parameter one step either way (a held key repeats it; a comparison goes back
-        and forth), the level 1 dB either way (+/-) and the next and previous views (v, V).
-        For a cheap view its steps go first, for a heavy one the views. Nothing while a
-        material view follows the play position: it asks again soon anyway."""
+        """Have the thread draw, while idle, what the next key is likely to ask for.
+
+        At once, for a cheap view: the selected parameter one step either way (a held key
+        repeats it; a comparison goes back and forth) and the level 1 dB either way (+/-).
+        After ``AHEAD_IDLE_S`` without a change, also the next and previous views (v, V) and,
+        for a heavy view, its own steps: heavy drawing made ahead while keys come would take
+        the GIL from the UI thread for nothing.
+        """
+        if self._ahead is not None:
+            self._ahead.stop()
+            self._ahead = None
+        ahead = self._ahead_requests()
+        if ahead is None:
+            return
+        steps, _ = ahead
+        if self.view.CHEAP and self.analysis is not None:
+            self.analysis.prefetch(steps)
+        self._ahead = self.set_timer(AHEAD_IDLE_S, self._draw_ahead)
+
+    def _draw_ahead(self) -> None:
+        self._ahead = None
+        ahead = self._ahead_requests()
+        if ahead is not None and self.analysis is not None:
+            steps, others = ahead
+            self.analysis.prefetch(steps + others if self.view.CHEAP else others + steps)
+
+    def _ahead_requests(self) -> tuple[list[ViewRequest], list[ViewRequest]] | None:
+        """(the shown view a step away: the selected parameter, the level; the views either
+        side), or None when the shown drawing is not current or a material view follows the
+        play position (it asks again soon anyway)."""
         shown, params, view = self._shown, self.params, self.view
         if (
             self.analysis is None
@@ -343,7 +374,7 @@ class ViewDeck(Widget):
             or shown.view != view.NAME
             or (view.MATERIAL and time.monotonic() - self._moved_at < FOLLOW_IDLE_S)
         ):
-            return
+            return None
         steps = []
         if self.selected in SPEC_BY_NAME:
             spec = SPEC_BY_NAME[self.selected]
@@ -363,4 +394,4 @@ class ViewDeck(Widget):
             self.request_for(self._views[VIEWS[(index + delta) % len(VIEWS)].NAME], params)
             for delta in (1, -1)
         ]
-        self.analysis.prefetch(steps + others if view.CHEAP else others + steps)
+        return steps, others

@@ -154,6 +154,7 @@ class AnalysisThread:
         self._thread: threading.Thread | None = None
         self._prefetch: list[ViewRequest] = []  # drawn when idle, first first
         self._current: ViewRequest | None = None  # the request being drawn
+        self._current_seq = 0  # and its number (0: drawn ahead, not asked for yet)
         self._drawn: OrderedDict[ViewRequest, Drawing] = OrderedDict()  # the thread's own
         self.completed = 0  # results posted (the first one may have compiled the kernels)
         self.prefetch_hits = 0  # requests answered from a drawing already made
@@ -189,27 +190,23 @@ class AnalysisThread:
         """The number of the newest request."""
         return self._seq
 
-    def _adopt(self, seq: int, request: ViewRequest) -> int:
-        """The number to post the drawing of ``request`` under: its own, or, for one drawn
-        ahead (``seq`` 0), that of a request for the same drawing that came in meanwhile."""
-        if seq:
-            return seq
+    def _adopt(self) -> int:
+        """The number to post the drawing being made under: its request's, or, for one drawn
+        ahead, that of a request for the same drawing that came in meanwhile (0: none)."""
         with self._wake:
             pending = self._pending
-            if pending is not None and pending[1] == request:
+            if not self._current_seq and pending is not None and pending[1] == self._current:
                 self._pending = None
-                return pending[0]
-        return 0
+                self._current_seq = pending[0]
+            return self._current_seq
 
-    def _previewer(
-        self, seq: int, request: ViewRequest, started: float
-    ) -> Callable[[Drawing], None]:
+    def _previewer(self, started: float) -> Callable[[Drawing], None]:
         def preview(drawing: Drawing) -> None:
-            nonlocal seq
-            seq = self._adopt(seq, request)
-            if seq:
+            seq = self._adopt()
+            if seq and self._current is not None:
                 elapsed_s = time.perf_counter() - started
-                self._target.post_message(ViewReady(seq, request, drawing, elapsed_s, preview=True))
+                message = ViewReady(seq, self._current, drawing, elapsed_s, preview=True)
+                self._target.post_message(message)
 
         return preview
 
@@ -232,7 +229,7 @@ class AnalysisThread:
                     (seq, request), self._pending = self._pending, None
                 else:
                     seq, request = 0, self._prefetch.pop(0)  # 0: not asked for yet
-                self._current = request
+                self._current, self._current_seq = request, seq
             started = time.perf_counter()
             drawing = self._drawn.get(request)
             if drawing is not None:
@@ -243,10 +240,9 @@ class AnalysisThread:
                     drawer = drawers.get(request.view)
                     if drawer is None:
                         drawer = drawers[request.view] = self._factories[request.view]()
-                    preview = self._previewer(seq, request, started)
-                    drawing = drawer.draw(request, lab, self._stale, preview)
+                    drawing = drawer.draw(request, lab, self._stale, self._previewer(started))
                 except Exception as exc:  # reported in the UI; the thread must survive
-                    seq = self._adopt(seq, request)
+                    seq = self._adopt()
                     if seq:
                         self._target.post_message(ViewFailed(seq, request, str(exc)))
                     continue
@@ -255,7 +251,7 @@ class AnalysisThread:
                 self._drawn[request] = drawing
                 while len(self._drawn) > self.keep:
                     self._drawn.popitem(last=False)
-                adopted = self._adopt(seq, request)
+                adopted = self._adopt()
                 self.prefetch_hits += 1 if adopted and not seq else 0
                 seq = adopted
             if seq:
