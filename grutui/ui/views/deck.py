@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import replace
 from typing import Any
 
 from textual import on, work
@@ -24,10 +23,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
-from grutui.errors import GrutuiError
-from grutui.params import SPEC_BY_NAME, Params
+from grutui.params import Params
 from grutui.ui.source import Source
 from grutui.ui.textual_internals import paint_now
+from grutui.ui.views.ahead import clamp_level, steps_from
 from grutui.ui.views.aliasing import AliasingView
 from grutui.ui.views.base import PlotView, ViewState
 from grutui.ui.views.curve import CurveView
@@ -46,7 +45,6 @@ VIEWS: tuple[type[PlotView], ...] = (
     AliasingView,
 )
 MIN_REPAINT_S = 1 / 60  # views painted at once at most this often; faster ones wait a tick
-LEVEL_MIN_DBFS, LEVEL_MAX_DBFS = -60.0, 24.0  # the analytic views' test level
 COMPUTING_S = 0.15  # a drawing not back by then is said to be computing
 # While playing, a material view follows the play position, drawn again at most once per
 # this time or five times its last drawing's time (so it takes at most a fifth of a core).
@@ -142,8 +140,7 @@ class ViewDeck(Widget):
     @property
     def level_dbfs(self) -> float:
         """The analytic views' test level: the sound's peak plus what +/- added."""
-        level = self._suggested_dbfs + self.level_offset_db
-        return min(max(level, LEVEL_MIN_DBFS), LEVEL_MAX_DBFS)
+        return clamp_level(self._suggested_dbfs + self.level_offset_db)
 
     def window_s(self, view: PlotView) -> float:
         return self._windows.get(view.NAME, 0.0)
@@ -182,7 +179,7 @@ class ViewDeck(Widget):
 
     def change_level(self, delta_db: float) -> None:
         """Move the analytic views' test level by ``delta_db`` within its range."""
-        level = min(max(self.level_dbfs + delta_db, LEVEL_MIN_DBFS), LEVEL_MAX_DBFS)
+        level = clamp_level(self.level_dbfs + delta_db)
         self.level_offset_db = level - self._suggested_dbfs
         self.refresh_titles()
         self.request()
@@ -375,20 +372,7 @@ class ViewDeck(Widget):
             or (view.MATERIAL and time.monotonic() - self._moved_at < FOLLOW_IDLE_S)
         ):
             return None
-        steps = []
-        if self.selected in SPEC_BY_NAME:
-            spec = SPEC_BY_NAME[self.selected]
-            current = getattr(params, spec.name)
-            for delta in (1, -1):
-                value = spec.clamp_step(current, delta)
-                if value != current:
-                    with contextlib.suppress(GrutuiError):
-                        steps.append(replace(shown, params=params.replace(**{spec.name: value})))
-        if view.ANALYTIC:
-            for delta_db in (1.0, -1.0):
-                level = min(max(shown.level_dbfs + delta_db, LEVEL_MIN_DBFS), LEVEL_MAX_DBFS)
-                if level != shown.level_dbfs:
-                    steps.append(replace(shown, level_dbfs=level))
+        steps = steps_from(shown, self.selected, view.ANALYTIC)
         index = VIEWS.index(type(view))
         others = [
             self.request_for(self._views[VIEWS[(index + delta) % len(VIEWS)].NAME], params)
