@@ -58,12 +58,12 @@ def test_moving_the_marker_or_coming_back_measures_nothing() -> None:
     previews: list[Drawing] = []
     first = drawer.draw(_request(0.0), Lab(), lambda: False, previews.append)
     assert first is not None
-    assert [d.caption for d in previews] == ["every 6 dB", "every 3 dB"]
+    assert [d.caption for d in previews] == ["every 6 dB"]
     drawer.draw(_request(0.0, Params(Wf=2.0)), Lab(), lambda: False)
     always: Callable[[], bool] = lambda: True  # noqa: E731
     moved = drawer.draw(_request(-12.0), Lab(), always, previews.append)
     assert moved is not None and moved.lines != first.lines
-    assert len(previews) == 2  # nothing measured, so nothing to preview
+    assert len(previews) == 1  # nothing measured, so nothing to preview
     assert drawer.draw(_request(0.0, Params(Wf=3.0)), Lab(), always) is None  # new: measures
     assert len(drawer.measured(Params()).points) == len(levels_every(1))
 

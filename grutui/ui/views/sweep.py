@@ -1,8 +1,10 @@
 """Level sweep: output level, THD and H2..H5 against the input level of a 100 Hz sine.
 
 Where gating, sputter and compression show: a gate is output falling faster than input.
-Measured coarse to fine (every 6 dB, then 3, then 1), each stage shown as it is done, and
-kept per setting, so moving the marker (+/-) or coming back to a setting measures nothing.
+Measured coarse to fine: every 6 dB first, shown at once, then the levels between, in rising
+order (each level's steady state starts from the one below: the fastest way through). What
+was measured is kept per setting, so moving the marker (+/-) or coming back to a setting
+measures nothing.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ from grutui.ui.views.canvas import (
 from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
 
 LO_DBFS, HI_DBFS = -60, 12  # the input levels swept, every 1 dB
-STEPS_DB = (6, 3, 1)  # measured at these steps in turn, each shown when done
-LEVELS_AT_ONCE = 4  # levels measured between looks for a newer request (~5 ms)
+STEPS_DB = (6, 1)  # measured at these steps in turn, the coarse one shown when done
+LEVELS_AT_ONCE = 8  # levels measured between looks for a newer request (~10 ms)
 SETTINGS_KEPT = 8  # settings whose measured levels are kept
 OUT_TOP, OUT_FLOOR = 12.0, -84.0  # output level scale, dBFS
 DBR_TOP, DBR_FLOOR = 0.0, -100.0  # THD and harmonics scale, dB relative to H1
