@@ -189,7 +189,9 @@ def main() -> None:
         width, height = os.get_terminal_size()
     else:
         width, height = (int(v) for v in args.size.lower().split("x"))
+    # Presets and the session file of its own: no crash-recovery question from another run.
     os.environ.setdefault("GRUTUI_CONFIG_DIR", tempfile.mkdtemp(prefix="grutui-bench-"))
+    os.environ.setdefault("GRUTUI_STATE_DIR", tempfile.mkdtemp(prefix="grutui-bench-state-"))
     size = None if args.terminal else (width, height)
     views = [v for v in args.views.split(",") if v]
     per_view, switching = asyncio.run(

@@ -18,7 +18,7 @@ from grutui.params import Params
 from grutui.ui.app import GrutuiApp
 from grutui.ui.views.deck import VIEWS
 from grutui.ui.views.sweep import SweepDrawer, levels_every
-from grutui.ui.views.worker import AnalysisThread, Drawing, Lab, ViewReady, ViewRequest, no_preview
+from grutui.ui.views.worker import AnalysisThread, Drawing, Lab, ViewReady, ViewRequest
 from tests.ui.helpers import deck, until, views_current
 from tests.ui.test_views import _fresh, _on_screen, _show, _title
 
@@ -56,15 +56,17 @@ def test_moving_the_marker_or_coming_back_measures_nothing() -> None:
     measuring) does not stop a drawing for another marker level or a setting seen before."""
     drawer = SweepDrawer()
     previews: list[Drawing] = []
-    first = drawer.draw(_request(0.0), Lab(), lambda: False, previews.append)
+    lab = Lab()
+    lab.preview = previews.append
+    first = drawer.draw(_request(0.0), lab, lambda: False)
     assert first is not None
     assert [d.caption for d in previews] == ["every 6 dB"]
-    drawer.draw(_request(0.0, Params(Wf=2.0)), Lab(), lambda: False)
+    drawer.draw(_request(0.0, Params(Wf=2.0)), lab, lambda: False)
     always: Callable[[], bool] = lambda: True  # noqa: E731
-    moved = drawer.draw(_request(-12.0), Lab(), always, previews.append)
+    moved = drawer.draw(_request(-12.0), lab, always)
     assert moved is not None and moved.lines != first.lines
     assert len(previews) == 1  # nothing measured, so nothing to preview
-    assert drawer.draw(_request(0.0, Params(Wf=3.0)), Lab(), always) is None  # new: measures
+    assert drawer.draw(_request(0.0, Params(Wf=3.0)), lab, always) is None  # new: measures
     assert len(drawer.measured(Params()).points) == len(levels_every(1))
 
 
@@ -102,20 +104,14 @@ class _SlowDrawer:
         self.started = threading.Event()
         self.calls = 0
 
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         self.calls += 1
         self.started.set()
         for step in range(20):
             if stale():
                 return None
             if step == 10:
-                preview(Drawing([], caption="halfway"))
+                lab.preview(Drawing([], caption="halfway"))
             time.sleep(0.01)
         return Drawing([], caption=f"{request.level_dbfs}")
 

@@ -12,7 +12,7 @@ from grutui.material import Aliasing, alias_tone_hz, aliasing
 from grutui.ui.views.axes import db_axis, log_frequency_axis
 from grutui.ui.views.base import PlotView, ViewState, level_words
 from grutui.ui.views.canvas import DRY_STYLE, ODD_STYLE, PLAIN, frame, row_of
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest
 
 TOP_DBFS, FLOOR_DBFS = 0.0, -160.0
 ALIAS_STYLE = Style.parse("bold bright_yellow")  # bright without colour too (NO_COLOR)
@@ -57,13 +57,7 @@ def aliasing_lines(result: Aliasing, width: int, height: int) -> list[Strip]:
 
 
 class AliasingDrawer:
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         factor = int(request.params.oversample)
         factors = (1, factor) if factor > 1 else (1,)
         result = aliasing(request.params, request.rate_hz, request.level_dbfs, factors, stale)

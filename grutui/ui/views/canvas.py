@@ -309,16 +309,5 @@ class Plot:
         return taken
 
 
-@lru_cache(maxsize=32)
-def frame(
-    width: int,
-    height: int,
-    x: Axis,
-    y: Axis,
-    label_w: int = 0,
-    x_labels: bool = True,
-    units: bool = True,
-    right_w: int = 0,
-) -> Plot:
-    """The plot for this size and these axes (see ``Plot``), made once."""
-    return Plot(width, height, x, y, label_w, x_labels, units, right_w)
+# The plot for a size and a set of axes (``Plot``'s arguments), made once.
+frame = lru_cache(maxsize=32)(Plot)

@@ -12,7 +12,7 @@ from grutui.ui.views.axes import amplitude_axis
 from grutui.ui.views.base import PlotView
 from grutui.ui.views.canvas import DOTTED, DRY_STYLE, WET_STYLE, frame, nice_limit
 from grutui.ui.views.harmonics import summary_line
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest
 
 if TYPE_CHECKING:
     from grutui.analysis import Analysis
@@ -50,13 +50,7 @@ def curve_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
 class CurveDrawer:
     """The curve over its frame, and the distortion figures on the last line."""
 
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         analysis = lab.analysis(request.params, request.level_dbfs)
         if stale():
             return None

@@ -12,7 +12,7 @@ from textual.strip import Strip
 
 from grutui.ui.views.base import PlotView
 from grutui.ui.views.canvas import AXIS_STYLE, EVEN_STYLE, ODD_STYLE, PLAIN, Axis, frame, row_of
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest
 
 if TYPE_CHECKING:
     from grutui.analysis import Analysis
@@ -94,13 +94,7 @@ def harmonic_lines(analysis: Analysis, width: int, height: int) -> list[Strip]:
 
 
 class HarmonicDrawer:
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         analysis = lab.analysis(request.params, request.level_dbfs)
         if stale():
             return None

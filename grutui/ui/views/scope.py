@@ -11,7 +11,7 @@ from grutui.material import excerpt
 from grutui.ui.views.axes import amplitude_axis, time_axis
 from grutui.ui.views.base import PlotView
 from grutui.ui.views.canvas import DRY_STYLE, WET_STYLE, frame, nice_limit, row_of
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest
 
 # From single cycles (asymmetry, hysteresis) to the envelope (gating, sputter).
 WINDOWS_S = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -56,13 +56,7 @@ def scope_lines(
 
 
 class ScopeDrawer:
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         found = mid_excerpt(request, stale)
         if found is None:
             return None

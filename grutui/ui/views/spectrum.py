@@ -12,7 +12,7 @@ from grutui.ui.views.axes import db_axis, log_frequency_axis
 from grutui.ui.views.base import PlotView
 from grutui.ui.views.canvas import DOTTED, DRY_STYLE, WET_STYLE, Plot, dash_sample, frame
 from grutui.ui.views.scope import legend, mid_excerpt
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest
 
 WINDOWS_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 TOP_DBFS, FLOOR_DBFS = 0.0, -120.0
@@ -47,13 +47,7 @@ def spectrum_lines(
 
 
 class SpectrumDrawer:
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         found = mid_excerpt(request, stale)
         if found is None:
             return None

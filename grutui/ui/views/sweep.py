@@ -33,7 +33,7 @@ from grutui.ui.views.canvas import (
     frame,
     row_of,
 )
-from grutui.ui.views.worker import Drawing, Lab, ViewRequest, no_preview
+from grutui.ui.views.worker import Drawing, Lab, ViewRequest
 
 LO_DBFS, HI_DBFS = -60, 12  # the input levels swept, every 1 dB
 STEPS_DB = (6, 1)  # measured at these steps in turn, the coarse one shown when done
@@ -45,15 +45,15 @@ NAMES_W = 4  # cells right of the plots for the names at the ends of the lines
 # H2..H5 and THD (drawn last, on top): even and odd harmonics in the Harmonics view's colours,
 # and each its own dash pattern, so they tell apart without colour too.
 LONG_DASH, SPARSE = (6, 2), (1, 5)
+_EVEN, _ODD = Style(color=EVEN_STYLE.color), Style(color=ODD_STYLE.color)
 CURVES: tuple[tuple[str, Style, tuple[int, int] | None], ...] = (
-    ("H2", Style.parse("magenta"), LONG_DASH),
-    ("H3", Style.parse("cyan"), DASHED),
-    ("H4", Style.parse("magenta"), DOTTED),
-    ("H5", Style.parse("cyan"), SPARSE),
+    ("H2", _EVEN, LONG_DASH),
+    ("H3", _ODD, DASHED),
+    ("H4", _EVEN, DOTTED),
+    ("H5", _ODD, SPARSE),
     ("THD", Style.parse("bold bright_yellow"), None),
 )
 MARKER_STYLE = Style.parse("bright_black")
-assert EVEN_STYLE.color == CURVES[0][1].color and ODD_STYLE.color == CURVES[1][1].color
 
 
 @dataclass(frozen=True)
@@ -195,13 +195,7 @@ class SweepDrawer:
             self._kept.popitem(last=False)
         return found
 
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         measured = self.measured(request.params)
         for step in STEPS_DB:
             levels = levels_every(step)
@@ -209,7 +203,7 @@ class SweepDrawer:
             if not measured.measure(levels, stale):
                 return None
             if step != STEPS_DB[-1] and fresh:  # a stage of its own: show it
-                preview(self.drawing(measured.sweep(levels), request, f"every {step} dB"))
+                lab.preview(self.drawing(measured.sweep(levels), request, f"every {step} dB"))
         return self.drawing(measured.sweep(levels_every(STEPS_DB[-1])), request)
 
     @staticmethod

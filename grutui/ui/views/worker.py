@@ -12,8 +12,8 @@ the analysis and the plot building.
 A view is drawn by a ``Drawer`` (one per kind of view, made in this thread so it may keep
 caches); a heavy drawer checks ``stale()`` between its steps and gives up (returns None) when a
 newer request is waiting, so switching away from a slow view is never held up by it. A drawer
-may show a preview on the way (``preview(drawing)``: the level sweep's coarse levels), posted
-as a ``ViewReady`` with ``preview`` set.
+may show a preview on the way (``lab.preview(drawing)``: the level sweep's coarse levels),
+posted as a ``ViewReady`` with ``preview`` set.
 """
 
 from __future__ import annotations
@@ -62,10 +62,16 @@ class Drawing:
     caption: str = ""
 
 
+def no_preview(drawing: Drawing) -> None:
+    """Where a drawer's previews go when nobody waits for them."""
+
+
 class Lab:
-    """What drawers share in the thread: analyses of the test sine, kept for reuse."""
+    """What drawers share in the thread: analyses of the test sine, kept for reuse, and
+    ``preview``, which shows a rough drawing of the request being drawn while it is."""
 
     def __init__(self) -> None:
+        self.preview: Callable[[Drawing], None] = no_preview
         # Imported here, in the thread: loading (or, on a first run, compiling) the DSP kernels
         # takes seconds, and the screen must not wait for it.
         from grutui.analysis import analyze
@@ -85,22 +91,12 @@ class Lab:
         return found
 
 
-def no_preview(drawing: Drawing) -> None:
-    """Where a drawer's previews go when nobody waits for them."""
-
-
 class Drawer(Protocol):
     """Draws one kind of view; made once in the thread."""
 
-    def draw(
-        self,
-        request: ViewRequest,
-        lab: Lab,
-        stale: Callable[[], bool],
-        preview: Callable[[Drawing], None] = no_preview,
-    ) -> Drawing | None:
+    def draw(self, request: ViewRequest, lab: Lab, stale: Callable[[], bool]) -> Drawing | None:
         """The view for ``request``; None if it gave up because ``stale()`` became true. A
-        drawer that takes long may pass ``preview`` rough drawings on the way."""
+        drawer that takes long may show rough drawings on the way (``lab.preview``)."""
         ...
 
 
@@ -240,7 +236,8 @@ class AnalysisThread:
                     drawer = drawers.get(request.view)
                     if drawer is None:
                         drawer = drawers[request.view] = self._factories[request.view]()
-                    drawing = drawer.draw(request, lab, self._stale, self._previewer(started))
+                    lab.preview = self._previewer(started)
+                    drawing = drawer.draw(request, lab, self._stale)
                 except Exception as exc:  # reported in the UI; the thread must survive
                     seq = self._adopt()
                     if seq:
