@@ -87,6 +87,10 @@ async def _rendered(pilot: Pilot, app: GrutuiApp, *keys: str) -> RenderResult:
     dialog = next(s for s in app.screen_stack if isinstance(s, RenderDialog))
     before = dialog.result
     if keys:
+        # A button ignores enter during its pressed effect (0.2 s after a click, Textual's), and
+        # a short render can end within it.
+        render = dialog.query_one("#render")
+        await until(pilot, lambda: not render.has_class("-active"), what="the click's effect")
         await pilot.press(*keys)
     else:
         await pilot.click("#render")
