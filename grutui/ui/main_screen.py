@@ -24,15 +24,12 @@ from textual.widgets import Footer, Static
 
 from grutui.errors import GrutuiError
 from grutui.params import SPEC_BY_NAME, Params
-from grutui.preset_store import Preset
 from grutui.ui.keys import MAIN_KEYS
-from grutui.ui.match_dialog import MatchDialog
 from grutui.ui.meters import MeterPanel, MeterReading
 from grutui.ui.open_dialog import OpenDialog
 from grutui.ui.param_panel import ParamPanel
-from grutui.ui.preset_browser import PresetBrowser
+from grutui.ui.preset_keys import PresetKeys
 from grutui.ui.render_dialog import RenderDialog
-from grutui.ui.save_preset import SavePresetDialog
 from grutui.ui.session import Session
 from grutui.ui.slider import ParamSlider
 from grutui.ui.slot_compare import SlotCompare
@@ -71,7 +68,7 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.session = session
         self.source = source
-        self._browse_from: Params | None = None
+        self._preset_keys = PresetKeys(self)
         self._panel_due = 0  # views request after which the panel shows the new values
         self._panel_timer: Timer | None = None
         self._rng = random.Random()  # randomise's draws
@@ -352,53 +349,16 @@ class MainScreen(Screen[None]):
     def action_render(self) -> None:
         self.app.push_screen(RenderDialog(self.source, self.session.params))
 
+    # The preset keys' dialogs: preset_keys.py.
+
     def action_presets(self) -> None:
-        session = self.session
-        self._browse_from = session.params
-
-        def preview(params: Params) -> None:
-            session.preview(params)
-            self.apply()
-
-        def chosen(preset: Preset | None) -> None:
-            before, self._browse_from = self._browse_from, None
-            if before is None:
-                return
-            session.preview(before)  # so the load below is one undo step from the old state
-            if preset is not None:
-                session.load(preset)
-                self.app.notify(f"Loaded preset {preset.name!r}", timeout=2)
-            self.apply()
-
-        self.app.push_screen(PresetBrowser(preview, current=session.preset_name), chosen)
+        self._preset_keys.browse()
 
     def action_match(self) -> None:
-        def matched(preset: Preset | None) -> None:
-            if preset is not None:
-                self.session.load(preset)  # one undo step
-                self.app.notify(f"{preset.name}: {preset.description} (u undoes)", timeout=6)
-            self.apply()
-
-        self.app.push_screen(MatchDialog(self.source.path), matched)
+        self._preset_keys.match()
 
     def action_save(self) -> None:
-        session = self.session
-
-        def saved(preset: Preset | None) -> None:
-            if preset is not None:
-                session.mark_saved(preset)
-                self.refresh_status()
-
-        self.app.push_screen(
-            SavePresetDialog(
-                session.params,
-                session.preset_name,
-                session.preset_description,
-                session.preset_path,
-                session.preset_factory,
-            ),
-            saved,
-        )
+        self._preset_keys.save()
 
     # -- mouse -----------------------------------------------------------------------------
 
