@@ -62,10 +62,11 @@ def test_moving_the_marker_or_coming_back_measures_nothing() -> None:
     assert first is not None
     assert [d.caption for d in previews] == ["every 6 dB"]
     drawer.draw(_request(0.0, Params(Wf=2.0)), lab, lambda: False)
+    assert [d.caption for d in previews] == ["every 6 dB"] * 2  # a new setting: its stage
     always: Callable[[], bool] = lambda: True  # noqa: E731
     moved = drawer.draw(_request(-12.0), lab, always)
     assert moved is not None and moved.lines != first.lines
-    assert len(previews) == 1  # nothing measured, so nothing to preview
+    assert len(previews) == 2  # nothing measured, so nothing to preview
     assert drawer.draw(_request(0.0, Params(Wf=3.0)), lab, always) is None  # new: measures
     assert len(drawer.measured(Params()).points) == len(levels_every(1))
 
