@@ -74,9 +74,11 @@ def test_match_loads_the_capture_into_the_slot_and_u_undoes_it(probe, tmp_path):
             message = dialog.query_one("#match-message")
             await _until(pilot, lambda: "evaluations" in str(message.render()), 120, "progress")
             await _until(pilot, lambda: not isinstance(app.screen, MatchDialog), what="the fit")
+            # the dialog's result reaches the screen just after the dialog is gone
+            loaded = lambda: app.session.preset_name == "wet take capture"  # noqa: E731
+            await _until(pilot, loaded, 10, "the capture in the slot")
             fitted = app.session.params
             assert fitted != before
-            assert app.session.preset_name == "wet take capture"
             saved = preset_store.load(preset_store.user_dir() / "wet-take-capture.toml")
             assert saved.params == fitted and "wet take.wav" in saved.description
             dry, rate = sf.read(probe, dtype="float32")
