@@ -105,6 +105,15 @@ class TestInputs:
         assert result.stderr.count("\n") <= 1 and "Traceback" not in result.stderr
         assert all(line.startswith("grutui: warning: ") for line in result.stderr.splitlines())
 
+    def test_the_workstation_says_a_damaged_mp3_in_one_line(self, tmp_path):
+        # libmpg123 prints four lines ("Note: Trying to resync...") before it gives up
+        noise = np.random.default_rng(4).uniform(-0.5, 0.5, (48000 * 4, 2)).astype(np.float32)
+        sf.write(tmp_path / "full.mp3", noise, 48000)
+        data = (tmp_path / "full.mp3").read_bytes()
+        half = len(data) // 2
+        (tmp_path / "bad.mp3").write_bytes(data[:half] + bytes(range(256)) * 40 + data[half:])
+        fails_cleanly(tmp_path, ["bad.mp3"], 1, "bad.mp3: read error midway")
+
     @pytest.mark.parametrize("command", [["play"], []], ids=["play", "workstation"])
     def test_a_file_read_whole_that_is_corrupt_midway(self, tmp_path, command):
         _flac_corrupt_midway(tmp_path)

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
+from grutui import library_messages
 from grutui import preset_store as presets
 from grutui.errors import GrutuiError
 from grutui.params import Params
@@ -53,8 +54,10 @@ class GrutuiApp(App[int]):
         preset: presets.Preset | None = None,
         live: bool = False,
         check_audio: bool = True,
+        file_warning: str | None = None,
     ) -> None:
         super().__init__()
+        self._file_warning = file_warning  # what a decoder said while the file was read
         self.source = source if source is not None else demo_source()
         self.session = Session.from_preset(preset)
         self.audio = AudioControl()
@@ -96,6 +99,8 @@ class GrutuiApp(App[int]):
         else:
             self.audio.reason = "audio disabled"
             self.call_after_refresh(self._show_audio_state)
+        if self._file_warning:
+            self.notify(self._file_warning, title=self.source.name, severity="warning")
 
     @property
     def main(self) -> MainScreen:
@@ -375,11 +380,12 @@ def terminal_apart_from_fd2() -> Iterator[None]:
 def run(path: str | None, live: bool = False, preset: presets.Preset | None = None) -> int:
     """Open the workstation on ``path`` (audio or a preset .toml) or on the demo sound;
     ``preset`` (``grutui FILE --preset``) takes the place of a preset file's."""
-    source, from_file = startup(path)
+    with library_messages.collected() as said:  # libmpg123's "Trying to resync..." lines
+        source, from_file = startup(path)
     preset = preset or from_file
     if live and preset is None:
         raise GrutuiError("--live needs a preset FILE (.toml)")
     with terminal_apart_from_fd2():
-        app = GrutuiApp(source=source, preset=preset, live=live)
+        app = GrutuiApp(source=source, preset=preset, live=live, file_warning=said.summary())
         app.run()
     return int(app.return_code or 0)

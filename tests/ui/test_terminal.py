@@ -12,7 +12,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from tests.ui.helpers import write_sound
 
@@ -301,3 +303,16 @@ def test_a_bad_file_is_one_line_on_stderr_and_status_1(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("grutui: ") and message in lines[0]
     assert result.stdout == ""
+
+
+def test_what_a_decoder_said_while_reading_the_file_is_one_notice(
+    tmp_path: Path, session: Callable[[str], Tmux]
+) -> None:
+    # a cut MP3 loads, but libmpg123 prints "Xing stream size off..." on fd 2 (the screen)
+    noise = np.random.default_rng(4).uniform(-0.5, 0.5, (48000 * 4, 2)).astype(np.float32)
+    sf.write(tmp_path / "full.mp3", noise, 48000)
+    data = (tmp_path / "full.mp3").read_bytes()
+    (tmp_path / "cut.mp3").write_bytes(data[: len(data) // 2])
+    tmux = session("cut.mp3")
+    screen = tmux.wait_for(lambda s: "an audio library reported" in s, "the decoder's notice")
+    assert "Xing stream" not in screen.splitlines()[0] and "cut.mp3" in screen
