@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--watch", action="store_true", help="reload the --preset file when it changes on disk"
     )
     play.add_argument("--device", metavar="D", help="output device (name or index)")
+    _add_host_api(play)
     play.set_defaults(handler=_play)
 
     monitor = sub.add_parser("monitor", help="run live input through the chain")
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     monitor.add_argument("--input-device", metavar="D", help="input device (name or index)")
     monitor.add_argument("--output-device", metavar="D", help="output device (name or index)")
+    _add_host_api(monitor)
     monitor.add_argument(
         "--blocksize",
         type=number(*BLOCKSIZE_RANGE, "frames", integer=True),
@@ -59,21 +61,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     monitor.set_defaults(handler=_monitor)
 
 
+def _add_host_api(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host-api",
+        metavar="NAME",
+        help="devices of this host API (jack, alsa...; see grutui devices); "
+        "default: JACK while a JACK server runs",
+    )
+
+
 def _devices(args: argparse.Namespace) -> int:
     from grutui.audio import backend
 
     found = backend.availability()
-    rows = []
+    rows, apis = [], []
     if found.ok or "no audio device" in found.reason:
         try:
-            rows = backend.list_devices()
+            rows, apis = backend.list_devices(), backend.host_apis()
         except AudioError:
-            rows = []
+            rows, apis = [], []
     if args.json:
-        print(json.dumps({"ok": found.ok, "reason": found.reason, "devices": rows}))
+        report = {"ok": found.ok, "reason": found.reason, "host_apis": apis, "devices": rows}
+        print(json.dumps(report))
         return 0
     if not found.ok:
         print(found.reason)
+    if apis:
+        listed = ", ".join(f"{api['name']} ({api['devices']})" for api in apis)
+        print(f"host APIs (devices): {listed}")
     for row in rows:
         mark = ("<" if row["default_input"] else " ") + (">" if row["default_output"] else " ")
         print(
@@ -128,7 +143,7 @@ def _play(args: argparse.Namespace) -> int:
     from grutui.audio.player import Player
 
     params, watch_path = _base_params(args)
-    player = Player.from_file(args.file, params, device=args.device)
+    player = Player.from_file(args.file, params, device=args.device, host_api=args.host_api)
     player.loop = args.loop
     player.bypass = args.bypass
     how = ", streamed from disk" if player.streamed else ""
@@ -153,6 +168,7 @@ def _monitor(args: argparse.Namespace) -> int:
         input_device=args.input_device,
         output_device=args.output_device,
         blocksize=args.blocksize,
+        host_api=args.host_api,
     )
     return _run_stream(monitor, args, watch_path, duration_s=args.duration, what="monitoring")
 
@@ -176,7 +192,11 @@ def _run_stream(
         status = stream.status()
         print(f"{what}")
         print(f"device: {status.device}")
-        print(f"rate: {stream.rate_hz:g} Hz, latency: {status.latency_s * 1000:.1f} ms", flush=True)
+        print(
+            f"rate: {stream.rate_hz:g} Hz, latency: {status.latency_s * 1000:.1f} ms"
+            f" (+ {status.chain_latency_s * 1000:.1f} ms in the chain's oversampling filters)",
+            flush=True,
+        )
         _print_gains(stream, status)
         watcher = _start_watch(args, watch_path, stream)
         t0 = time.monotonic()
@@ -203,7 +223,12 @@ def _run_stream(
     )
     if stream.params.auto_gain and not hasattr(stream, "bypass"):  # monitor: it follows input
         print(f"auto gain: {_db(final.auto_gain_db)} dB")
-    print(f"xruns: {final.xruns}", flush=True)
+    print(
+        f"xruns: {final.xruns}; callbacks longer than their block: {final.late_blocks} "
+        f"(longest {final.longest_block_s * 1000:.1f} ms, most CPU "
+        f"{final.busiest_block_s * 1000:.2f} ms)",
+        flush=True,
+    )
     if hasattr(stream, "streamed"):  # play: blocks of silence because reading fell behind
         print(f"disk underruns: {final.underruns}", flush=True)
     return 1 if final.state == "error" else 0

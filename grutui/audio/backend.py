@@ -130,6 +130,70 @@ def parse_device(text: str | int | None) -> str | int | None:
     return int(text) if text.isascii() and text.isdecimal() else (text or None)
 
 
+JACK = "JACK"  # how PortAudio's JACK host API is found ("JACK Audio Connection Kit")
+
+
+def host_apis() -> list[dict[str, Any]]:
+    """Every host API PortAudio offers: name, devices (count), default input and output
+    device names ("" if none). JACK is listed only while a JACK server runs (PipeWire's
+    included), as PortAudio saw it when it started."""
+    sd = sounddevice()
+    rows = []
+    for api in sd.query_hostapis():
+        names = {}
+        for kind in ("input", "output"):
+            index = api[f"default_{kind}_device"]
+            names[kind] = sd.query_devices(index)["name"] if index >= 0 else ""
+        rows.append(
+            {
+                "name": api["name"],
+                "devices": len(api["devices"]),
+                "default_input": names["input"],
+                "default_output": names["output"],
+            }
+        )
+    return rows
+
+
+def jack_running() -> bool:
+    """True if PortAudio reaches a JACK server (it lists the JACK host API with devices)."""
+    return any(JACK.lower() in api["name"].lower() and api["devices"] for api in host_apis())
+
+
+def resolve_device(device: str | int | None, kind: str, host_api: str | None) -> str | int | None:
+    """The device to open for ``kind`` ("input" or "output"): ``device`` (an index, or a name
+    substring) within ``host_api`` (a name substring such as "jack" or "alsa"); with neither, a
+    running JACK server's default device, else PortAudio's default."""
+    if host_api is None:
+        if device is not None or not jack_running():
+            return device
+        host_api = JACK
+    sd = sounddevice()
+    apis = sd.query_hostapis()
+    found = [a for a in apis if host_api.strip().lower() in a["name"].lower()]
+    if not host_api.strip() or not found:
+        names = ", ".join(a["name"] for a in apis) or "none"
+        jack = JACK.lower() in host_api.lower()
+        hint = " (JACK is listed while a JACK server runs)" if jack else ""
+        raise AudioError(f"no host API {host_api!r}{hint}; there are: {names}")
+    api = found[0]
+    channels = f"max_{kind}_channels"
+    candidates = [sd.query_devices(i) for i in api["devices"]]
+    candidates = [d for d in candidates if d[channels] > 0]
+    if device is None:
+        default = api[f"default_{kind}_device"]
+        if default >= 0:
+            return int(default)
+    elif isinstance(device, int):
+        candidates = [d for d in candidates if d["index"] == device]
+    else:
+        candidates = [d for d in candidates if device.lower() in d["name"].lower()]
+    if not candidates:
+        what = f"device {device!r}" if device is not None else "device"
+        raise AudioError(f"{api['name']} has no {kind} {what}; see grutui devices")
+    return int(candidates[0]["index"])
+
+
 def device_name(device: str | int | None, kind: str) -> str:
     """``"index: name (host API)"`` of ``device`` (None: the default ``kind`` device)."""
     sd = sounddevice()

@@ -32,6 +32,9 @@ class Meters:
         self._hold_frames = 0.0
         self.xruns = 0
         self.underruns = 0
+        self.late_blocks = 0  # callbacks that ended later than their block lasts
+        self.longest_block_s = 0.0  # ... the longest, from PortAudio's call to its return
+        self.busiest_block_s = 0.0  # the most CPU time one callback used
         self.error = ""  # set once by the callback when it catches an exception
         self._clear_asked = 0  # reset_clips() calls (caller)
         self._clear_done = 0  # ... acted on (callback)
@@ -75,6 +78,9 @@ class Meters:
         self._clear_done = self._clear_asked
         self.xruns = 0
         self.underruns = 0
+        self.late_blocks = 0
+        self.longest_block_s = 0.0
+        self.busiest_block_s = 0.0
         self.error = ""
 
     def reading(self, row: int) -> LevelMeter:

@@ -47,6 +47,7 @@ class Player(StreamBase):
         device: str | int | None = None,
         blocksize: int = PLAY_BLOCK,
         latency: float | str | None = None,
+        host_api: str | None = None,
     ) -> None:
         super().__init__(params)
         source: MemorySource | StreamedFile
@@ -65,6 +66,8 @@ class Player(StreamBase):
         self.source = source
         self._rate_hz = float(rate_hz)
         self._device_arg = backend.parse_device(device)
+        self._host_api = host_api
+        self._device_id: str | int | None = None  # what start() opens
         self._block = int(blocksize)
         self._latency_arg = PLAY_LATENCY_S if latency is None else latency
         self._in = np.zeros((self._block, source.channels), np.float32)
@@ -89,6 +92,7 @@ class Player(StreamBase):
         *,
         stream: bool | None = None,
         ring_s: float = RING_S,
+        host_api: str | None = None,
     ) -> Player:
         """A player for the file at ``path``: held in memory, or streamed from disk when it
         decodes to more than ``audiofile.STREAM_ABOVE_BYTES`` (``stream`` forces either)."""
@@ -97,9 +101,9 @@ class Player(StreamBase):
                 stream = too_large_to_hold(f)
             if not stream or f.frames < MIN_STREAMED_FRAMES:
                 data = np.ascontiguousarray(f.read(dtype="float32", always_2d=True))
-                return cls(data, float(f.samplerate), params, device, blocksize, latency)
+                return cls(data, f.samplerate, params, device, blocksize, latency, host_api)
         source = StreamedFile(path, ring_s=ring_s)
-        return cls(source, source.rate_hz, params, device, blocksize, latency)
+        return cls(source, source.rate_hz, params, device, blocksize, latency, host_api)
 
     # -- transport ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -108,6 +112,7 @@ class Player(StreamBase):
             return
         sd = backend.sounddevice()
         self._close_stream()  # an ended stream's callback must not run while we set up
+        self._device_id = backend.resolve_device(self._device_arg, "output", self._host_api)
         self._check_rate(sd, self.source.channels)
         # Silence before the file and after its end, one output buffer long each: a sound server
         # drops the first fragment of a new stream and PortAudio drops the buffered tail when a
@@ -121,7 +126,7 @@ class Player(StreamBase):
             blocksize=self._block,
             channels=self.source.channels,
             dtype="float32",
-            device=self._device_arg,
+            device=self._device_id,
             latency=self._latency_arg,
         )
         self._device = backend.device_name(self._stream.device, "output")
@@ -161,7 +166,7 @@ class Player(StreamBase):
         for attempt in (1, 2):
             try:
                 sd.check_output_settings(
-                    device=self._device_arg,
+                    device=self._device_id,
                     channels=channels,
                     dtype="float32",
                     samplerate=self._rate_hz,
@@ -172,9 +177,9 @@ class Player(StreamBase):
             if attempt == 1:
                 backend.rescan_devices()  # a sound server may have come back since
         try:
-            info: Any = sd.query_devices(self._device_arg, "output")
+            info: Any = sd.query_devices(self._device_id, "output")
             sd.check_output_settings(
-                device=self._device_arg,
+                device=self._device_id,
                 channels=channels,
                 dtype="float32",
                 samplerate=info["default_samplerate"],
@@ -298,6 +303,8 @@ class Player(StreamBase):
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         try:
             self._last_callback_s = time.monotonic()
+            self._cpu_start_s = time.thread_time()
+            self._wall_start_s = time.perf_counter()
             self._count_status(status)
             if frames > self._block:  # PortAudio keeps to the block size; never overrun buffers
                 raise ValueError(f"{frames} frames in a callback prepared for {self._block}")
@@ -334,6 +341,8 @@ class Player(StreamBase):
             outdata.fill(0.0)
             self._fail(exc)
             self._ended = True
+        finally:
+            self._time_block(frames)
 
 
 class _EndOfFileError(Exception):

@@ -41,8 +41,15 @@ class AudioStatus:
     xruns: int = 0  # blocks the callback was late for (under/overflow flags)
     underruns: int = 0  # blocks played as silence because a streamed file's reader fell behind
     cpu_load: float = 0.0  # 0..1, PortAudio's estimate for the stream
-    latency_s: float = 0.0  # output latency (round trip for monitoring), seconds
+    latency_s: float = 0.0  # the device's: output latency (round trip for monitoring), seconds
+    chain_latency_s: float = 0.0  # what the chain adds (its oversampling filters), seconds
     device: str = ""
+    # Callbacks that took longer than their block lasts from their first line to their last
+    # (counted by grutui, apart from the device's xruns; the OS running other threads counts),
+    # the longest such time and the most CPU time one callback used (its own work), seconds.
+    late_blocks: int = 0
+    longest_block_s: float = 0.0
+    busiest_block_s: float = 0.0
     # Auto gain (the ``auto_gain`` parameter): the gain on the wet so it is as loud as the dry,
     # dB; 0 while off (or, monitoring, until about a second of sound has been measured).
     auto_gain_db: float = 0.0

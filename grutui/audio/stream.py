@@ -46,6 +46,8 @@ class StreamBase:
         self._callbacks = 0
         self._last_callback_s = 0.0
         self._started_s = 0.0
+        # The thread's CPU clock and the wall clock when the callback began (callback).
+        self._cpu_start_s = self._wall_start_s = 0.0
 
     # -- the UI's side ---------------------------------------------------------------------
     def set_params(self, params: Params) -> None:
@@ -59,7 +61,7 @@ class StreamBase:
     def status(self) -> AudioStatus:
         """A snapshot of the stream's state, meters and counters."""
         state, message = self._state()
-        stream = self._stream
+        stream, chain = self._stream, self._chain
         cpu = 0.0
         if stream is not None and state != "error":
             try:
@@ -75,7 +77,11 @@ class StreamBase:
             underruns=self.meters.underruns,
             cpu_load=min(max(cpu, 0.0), 1.0),
             latency_s=self._latency_s,
+            chain_latency_s=chain.latency_frames / self._rate_hz if chain is not None else 0.0,
             device=self._device,
+            late_blocks=self.meters.late_blocks,
+            longest_block_s=self.meters.longest_block_s,
+            busiest_block_s=self.meters.busiest_block_s,
             **self._gains(),
         )
 
@@ -245,6 +251,23 @@ class StreamBase:
             )
         ):
             self.meters.xruns += 1
+
+    def _time_block(self, frames: int) -> None:
+        """Time the callback from its first line to its last (callback thread): later than
+        its block lasts is a late block, whatever the cause (its work, the OS running other
+        threads); its CPU time is its own work. Waiting for the GIL before the first line is
+        not seen here: a device's xruns show it."""
+        if self._callbacks <= XRUN_GRACE_BLOCKS:
+            return
+        meters = self.meters
+        took_s = time.perf_counter() - self._wall_start_s
+        busy_s = time.thread_time() - self._cpu_start_s
+        if took_s > frames / self._rate_hz:
+            meters.late_blocks += 1
+        if took_s > meters.longest_block_s:
+            meters.longest_block_s = took_s
+        if busy_s > meters.busiest_block_s:
+            meters.busiest_block_s = busy_s
 
     def _fail(self, exc: Exception) -> None:
         """Report an exception the callback caught (the first one; callback thread)."""

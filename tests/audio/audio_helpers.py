@@ -13,11 +13,13 @@ import contextlib
 import os
 import shutil
 import subprocess
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -316,3 +318,60 @@ def allocated_bytes(run: Callable[[], object]) -> tuple[int, int]:
     finally:
         tracemalloc.stop()
     return peak - base, current - base
+
+
+# -- the workstation's load ------------------------------------------------------------------
+@dataclass
+class UiLoad:
+    """What ``under_ui_load`` did: parameter changes, plot builds, the RSS every second (kB)."""
+
+    changes: int = 0
+    builds: int = 0
+    rss_kb: list[int] = field(default_factory=list)
+
+
+def under_ui_load(stream: Any, seconds: float) -> UiLoad:
+    """For ``seconds``, do to a running ``stream`` what the workstation does: a thread builds
+    text plots in pure Python (~20 ms each, holding the GIL as the plot library the
+    workstation once used did), and every 50 ms the parameters change (Wh, drive, and the
+    oversampling factor now and then), as a held key does."""
+    load = UiLoad()
+    stop = threading.Event()
+
+    def plots() -> None:
+        x = [i / 500 - 1 for i in range(1000)]
+        while not stop.is_set():
+            rows = [
+                "".join("*" if abs(v**3 - row / 10 + 1) < 0.05 else " " for v in x)
+                for row in range(20)
+            ]
+            "\n".join(rows)
+            load.builds += 1
+
+    ui = threading.Thread(target=plots)
+    ui.start()
+    try:
+        t0 = time.monotonic()
+        params = stream.params
+        while time.monotonic() - t0 < seconds:
+            load.changes += 1
+            step = load.changes
+            params = params.replace(Wh=1.0 + (step % 40) / 10.0, drive_db=float(step % 12))
+            if step % 50 == 0:
+                params = params.replace(oversample=2 if params.oversample == 4 else 4)
+            stream.set_params(params)
+            if step % 20 == 0:
+                load.rss_kb.append(_rss_kb())
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        ui.join()
+    return load
+
+
+def _rss_kb() -> int:
+    with open(f"/proc/{os.getpid()}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

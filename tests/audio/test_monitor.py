@@ -3,8 +3,6 @@ harmonics; 60 s under a UI-like load with parameter changes has no dropout."""
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 
 import numpy as np
@@ -14,6 +12,7 @@ from audio_helpers import (
     PulseServer,
     median_harmonics_dbfs,
     steady_segment,
+    under_ui_load,
     write_sine,
 )
 
@@ -94,33 +93,6 @@ def test_status_reports_meters_latency_and_device(server: PulseServer, tmp_path)
     monitor.close()
 
 
-def _rss_kb() -> int:
-    with open(f"/proc/{os.getpid()}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def _plot_builds(stop: threading.Event, count: list[int]) -> None:
-    """What the workstation's UI thread does: build text plots in pure Python, ~20 ms each."""
-    try:
-        import plotext as plt
-    except ImportError:  # pragma: no cover - plotext is a dependency of grutui
-        plt = None
-    x = np.linspace(-1, 1, 1000).tolist()
-    while not stop.is_set():
-        if plt is not None:
-            plt.clf()
-            plt.plotsize(100, 20)
-            plt.plot(x, [v**3 for v in x])
-            plt.bar(list(range(10)), list(range(10)))
-            plt.build()
-        else:
-            sum(i * i for i in range(200_000))
-        count[0] += 1
-
-
 @pytest.mark.slow
 def test_sixty_seconds_under_ui_load_without_xruns(server: PulseServer) -> None:
     monitor = Monitor(Params(oversample=4))
@@ -128,37 +100,19 @@ def test_sixty_seconds_under_ui_load_without_xruns(server: PulseServer) -> None:
     tune_interpreter_for_audio()  # as the workstation and the monitor command do
     monitor.start()
     assert monitor.wait_started(), monitor.status()
-    stop = threading.Event()
-    builds = [0]
-    ui = threading.Thread(target=_plot_builds, args=(stop, builds))
-    ui.start()
-    rss_kb = []
     try:
-        t0 = time.monotonic()
-        params = Params(oversample=4)
-        step = 0
-        while time.monotonic() - t0 < 60.0:
-            step += 1
-            wh = 1.0 + (step % 40) / 10.0
-            params = params.replace(Wh=wh, drive_db=float(step % 12))
-            if step % 50 == 0:  # the oversampling factor changes too, now and then
-                params = params.replace(oversample=2 if params.oversample == 4 else 4)
-            monitor.set_params(params)
-            if step % 20 == 0:
-                rss_kb.append(_rss_kb())
-            time.sleep(0.05)
+        load = under_ui_load(monitor, 60.0)
         status = monitor.status()
     finally:
-        stop.set()
-        ui.join()
         monitor.close()
+    rss_kb = load.rss_kb
     print(
-        f"\n60 s monitoring: {step} parameter changes, {builds[0]} plot builds, "
+        f"\n60 s monitoring: {load.changes} parameter changes, {load.builds} plot builds, "
         f"xruns {status.xruns}, latency {status.latency_s * 1000:.1f} ms, "
         f"RSS {rss_kb[1]} -> {rss_kb[-1]} kB"
     )
     assert status.state == "monitoring", status
-    assert builds[0] > 500, "the UI load did not run"
+    assert load.builds > 500, "the UI load did not run"
     assert status.xruns == 0
     # Flat memory: after warm-up, no growth beyond noise (2 MB) over the minute.
     assert rss_kb[-1] - rss_kb[1] < 2048, rss_kb
