@@ -171,10 +171,7 @@ class Monitor(StreamBase):
         self, indata: Any, outdata: Any, frames: int, time_info: Any, status: Any
     ) -> None:
         try:
-            self._last_callback_s = time.monotonic()
-            self._cpu_start_s = time.thread_time()
-            self._wall_start_s = time.perf_counter()
-            self._count_status(status)
+            self._begin_block(status)
             if frames > self._block:  # PortAudio keeps to the block size; never overrun buffers
                 raise ValueError(f"{frames} frames in a callback prepared for {self._block}")
             chain = self._chain

@@ -237,8 +237,12 @@ class StreamBase:
     def _finished(self) -> None:
         """PortAudio's finished callback; ``_state`` tells why from the flags we set."""
 
-    def _count_status(self, status: Any) -> None:
-        """Count a dropout from the callback's status flags (callback thread)."""
+    def _begin_block(self, status: Any) -> None:
+        """The callback's first step: note the time and count a dropout from PortAudio's
+        status flags (callback thread)."""
+        self._last_callback_s = time.monotonic()
+        self._cpu_start_s = time.thread_time()
+        self._wall_start_s = time.perf_counter()
         self._callbacks += 1
         if (
             status

