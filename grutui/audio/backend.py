@@ -7,6 +7,8 @@ may print to fd 2), so nothing here imports it until audio is actually wanted.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from types import ModuleType
@@ -30,10 +32,38 @@ class Availability:
 _lock = threading.Lock()
 _cached: Availability | None = None
 _open_streams = 0  # streams opened through this module and not yet closed
+PROBE_TIMEOUT_S = 30.0  # PortAudio starts in well under a second; a hung backend never does
+
+
+def probe(timeout_s: float | None = None) -> None:
+    """Start PortAudio in a child process first: ``AudioError`` if it does not answer within
+    ``timeout_s`` (default ``PROBE_TIMEOUT_S``), where this process would hang for good
+    (PortAudio's ALSA host loads the JACK plugin, and libjack waits forever on a lock in
+    ``/dev/shm/jack_db-UID`` that a killed JACK server or client left held). Any other
+    failure is left to the import here to report."""
+    if timeout_s is None:
+        timeout_s = PROBE_TIMEOUT_S
+    try:
+        subprocess.run(
+            [sys.executable, "-c", "import sounddevice"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        lock = f"/dev/shm/jack_db-{os.getuid()}"
+        raise AudioError(
+            f"no audio: the audio backend did not answer within {timeout_s:g} s (a stale JACK "
+            f"server lock in {lock}? with no jackd running: rm -rf {lock})"
+        ) from None
 
 
 def sounddevice() -> ModuleType:
-    """The sounddevice module, or ``AudioError`` saying what is missing."""
+    """The sounddevice module, or ``AudioError`` saying what is missing or that the audio
+    backend hangs (see ``probe``; done before the first import)."""
+    if "sounddevice" not in sys.modules:
+        probe()
     try:
         import sounddevice as sd
     except OSError as exc:  # the Python package is there, the PortAudio library is not
@@ -83,8 +113,9 @@ def availability(refresh: bool = False) -> Availability:
         if _cached is not None and not refresh:
             return _cached
         try:
+            started = "sounddevice" in sys.modules  # else PortAudio starts fresh just now
             sd = sounddevice()
-            if refresh:
+            if refresh and started:
                 rescan_devices()
             devices = sd.query_devices()
             outputs = [d for d in devices if d["max_output_channels"] > 0]
@@ -105,9 +136,11 @@ def rescan_devices() -> None:
     """Re-initialise PortAudio so devices that came back (a restarted server) are seen.
 
     Only when no stream is open: terminating PortAudio under a running stream would end it.
+    Probed first (``probe``): the backend may have hung since PortAudio last started.
     """
     sd = sounddevice()
     if _open_streams == 0:
+        probe()
         sd._terminate()
         sd._initialize()
 

@@ -251,6 +251,7 @@ def private_server(folder: Path) -> Iterator[PulseServer]:
     from grutui.audio import backend
 
     try:
+        backend.probe()  # a hung backend (a stale JACK lock) fails the session, not each test
         backend.sounddevice()
     except backend.AudioError as exc:
         require(False, str(exc))
@@ -274,6 +275,37 @@ def private_server(folder: Path) -> Iterator[PulseServer]:
             else:
                 os.environ[key] = value
         backend.availability(refresh=True)  # forget the server for whatever runs next
+
+
+# -- JACK's state in /dev/shm --------------------------------------------------------------
+JACK_DB = Path(f"/dev/shm/jack_db-{os.getuid()}")
+
+
+def jackd_running() -> bool:
+    """True if any jackd process runs on the machine (read from /proc: no procps needed)."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == "jackd":
+                return True
+    return False
+
+
+def clear_jack_leftovers(server_name: str) -> None:
+    """After a JACK server named ``server_name`` was stopped: remove the files a killed one
+    leaves in /dev/shm, and, when no jackd runs, libjack's metadata database (``JACK_DB``) if
+    it hangs PortAudio's start (every PortAudio client of this user opens it, through ALSA's
+    JACK plugin, and waits forever on a lock that a killed server or client held)."""
+    from grutui.audio import backend
+
+    for leftover in Path("/dev/shm").glob(f"jack*_{server_name}_*"):
+        leftover.unlink(missing_ok=True)
+    try:
+        backend.probe()
+    except backend.AudioError:
+        if jackd_running():
+            raise
+        shutil.rmtree(JACK_DB, ignore_errors=True)
+        backend.probe()
 
 
 # -- driving a player or monitor without a device --------------------------------------------

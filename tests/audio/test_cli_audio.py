@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -87,6 +88,29 @@ def test_devices_without_portaudio_says_what_to_install() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ok=False" in result.stdout and "sounddevice" in result.stdout
+
+
+def test_a_hung_audio_backend_is_one_line_not_a_hang(tmp_path) -> None:
+    # PortAudio stuck for good in libjack (a stale lock in /dev/shm/jack_db-UID) would hang every
+    # audio client on the machine, so a module that never returns from its import stands in.
+    (tmp_path / "sounddevice.py").write_text("import time\ntime.sleep(3600)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    sf.write(tmp_path / "in.wav", np.zeros((4800, 2), np.float32), RATE_HZ)
+    code = (
+        "import sys, grutui.audio.backend as backend\n"
+        "backend.PROBE_TIMEOUT_S = 2.0  # 30 s by default\n"
+        "from grutui.cli import main; raise SystemExit(main(sys.argv[1:]))\n"
+    )
+    for args in (["devices"], ["play", str(tmp_path / "in.wav")], ["monitor"]):
+        t0 = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        said = (result.stdout + result.stderr).strip()
+        assert time.monotonic() - t0 < 30, args
+        assert said.splitlines() == [said] and "Traceback" not in said, said
+        assert "did not answer within 2 s" in said and "/dev/shm/jack_db-" in said, said
+        assert result.returncode == (0 if args == ["devices"] else 1), said
 
 
 @pytest.mark.audio

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 import soundfile as sf
-from audio_helpers import RATE_HZ, require, under_ui_load
+from audio_helpers import RATE_HZ, clear_jack_leftovers, require, under_ui_load
 
 from grutui.audio import Monitor, backend, tune_interpreter_for_audio, warm_up
 from grutui.params import Params
@@ -68,11 +68,24 @@ def jack_server(period: int) -> Iterator[dict[str, str]]:
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:
             os.environ["JACK_DEFAULT_SERVER"] = saved
-        # While the server still runs: PortAudio's JACK host aborts the process if it is
-        # terminated after its server went away.
-        backend.availability(refresh=True)
-        server.terminate()
+        try:
+            # While the server still runs: PortAudio's JACK host aborts the process if it is
+            # terminated after its server went away.
+            backend.availability(refresh=True)
+        finally:
+            stop_jack_server(server, name)
+
+
+def stop_jack_server(server: subprocess.Popen[bytes], name: str) -> None:
+    """End jackd as it should end (SIGTERM: it closes its clients and its metadata database),
+    SIGKILL only if it does not within 10 s; then nothing it leaves may hang PortAudio."""
+    server.terminate()
+    try:
         server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+    clear_jack_leftovers(name)
 
 
 @pytest.mark.slow
@@ -104,10 +117,14 @@ def test_thirty_seconds_of_monitoring_through_jack_under_ui_load(period: int) ->
     assert status.latency_s <= MAX_LATENCY_S
     assert monitor.blocks > 0.5 * 30.0 / period_s  # it ran (the dummy driver may lag)
     assert load.builds > 200, "the UI load did not run"
+    # The callback's own work (its thread's CPU time) fits in its period in every block.
+    assert status.busiest_block_s < period_s
     # From its first line to its last, a callback took longer than its period in at most one
-    # block of a thousand: the OS running other work on a shared machine (a callback that is
-    # too slow would be late in every block).
-    assert status.late_blocks <= monitor.blocks // 1000
+    # block of a hundred. Those are the OS running other work (jackd's and grutui's threads are
+    # not real-time here): on a shared 2-core machine, 0.06% of 64-frame blocks with no UI load
+    # at all, 0.1-0.14% with it. A callback waiting for the GIL the UI's thread holds, or too
+    # slow, would be late in most blocks.
+    assert status.late_blocks <= monitor.blocks // 100
 
 
 def test_monitor_and_devices_commands_find_jack(tmp_path) -> None:
