@@ -31,6 +31,7 @@ from grutui.ui.meters import ClipLatch, MeterReading
 from grutui.ui.recovery import RecoveryError, SessionStore, recovery_question
 from grutui.ui.session import Session
 from grutui.ui.source import Source, demo_source, load_source
+from grutui.ui.stop_signals import exit_on_stop_signals
 from grutui.ui.textual_internals import textual_output
 from grutui.ui.views.deck import ViewDeck
 
@@ -55,8 +56,10 @@ class GrutuiApp(App[int]):
         live: bool = False,
         check_audio: bool = True,
         file_warning: str | None = None,
+        stop_on_signals: bool = False,
     ) -> None:
         super().__init__()
+        self._stop_on_signals = stop_on_signals  # the real command only, never a test's pilot
         self._file_warning = file_warning  # what a decoder said while the file was read
         self.source = source if source is not None else demo_source()
         self.session = Session.from_preset(preset)
@@ -99,6 +102,8 @@ class GrutuiApp(App[int]):
         else:
             self.audio.reason = "audio disabled"
             self.call_after_refresh(self._show_audio_state)
+        if self._stop_on_signals:
+            exit_on_stop_signals(self)
         if self._file_warning:
             self.notify(self._file_warning, title=self.source.name, severity="warning")
 
@@ -386,6 +391,12 @@ def run(path: str | None, live: bool = False, preset: presets.Preset | None = No
     if live and preset is None:
         raise GrutuiError("--live needs a preset FILE (.toml)")
     with terminal_apart_from_fd2():
-        app = GrutuiApp(source=source, preset=preset, live=live, file_warning=said.summary())
+        app = GrutuiApp(
+            source=source,
+            preset=preset,
+            live=live,
+            file_warning=said.summary(),
+            stop_on_signals=True,
+        )
         app.run()
     return int(app.return_code or 0)

@@ -64,12 +64,7 @@ class Tmux:
 
     def _processes(self) -> list[tuple[int, int, str]]:
         """(pid, CPU seconds, command) of the processes the pane runs (its shell's group)."""
-        pid = subprocess.run(
-            [*self.tmux, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        pid = self._pane("#{pane_pid}")
         out = subprocess.run(
             ["ps", "-o", "pid=,cputimes=,args=", "-g", pid],
             check=True,
@@ -83,10 +78,26 @@ class Tmux:
         """CPU time used so far by the program in the pane (user + system)."""
         return float(max((t for _, t, _ in self._processes()), default=0))
 
-    def kill_grutui(self) -> None:
-        """End the workstation the way a crash does (SIGKILL: no clean-up at all)."""
+    def kill_grutui(self, signum: int = signal.SIGKILL) -> None:
+        """Send ``signum`` to the workstation (SIGKILL, the default: a crash, no clean-up)."""
         (pid,) = [p for p, _, args in self._processes() if "grutui" in args and "sleep" not in args]
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signum)
+
+    def terminal_modes(self) -> str:
+        """``stty -a`` of the pane's terminal."""
+        tty = self._pane("#{pane_tty}")
+        return subprocess.run(
+            ["stty", "-a", "-F", tty], check=True, capture_output=True, text=True
+        ).stdout
+
+    def _pane(self, field: str) -> str:
+        """A tmux format ``field`` of the pane, e.g. ``#{pane_pid}``."""
+        return subprocess.run(
+            [*self.tmux, "display-message", "-p", "-t", self.name, field],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     def screen(self) -> str:
         return subprocess.run(
@@ -316,3 +327,24 @@ def test_what_a_decoder_said_while_reading_the_file_is_one_notice(
     tmux = session("cut.mp3")
     screen = tmux.wait_for(lambda s: "an audio library reported" in s, "the decoder's notice")
     assert "Xing stream" not in screen.splitlines()[0] and "cut.mp3" in screen
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_term_and_hup_keep_the_session_and_give_the_terminal_back(
+    session: Callable[[str], Tmux], tmp_path: Path, signum: int
+) -> None:
+    write_sound(tmp_path / "take.wav", seconds=1.0)
+    first = session("take.wav")
+    first.wait_for(lambda s: "THD" in s, "the first analysis")
+    first.keys("Right", "Right")
+    first.wait_for(lambda s: "0.70" in _row(s, "Wf"), "Wf to reach 0.70")
+    first.kill_grutui(signum)  # at once: the save still pending must be written on the way out
+    screen = first.wait_for(lambda s: f"EXITED {128 + signum}" in s, "the workstation to end")
+    assert "THD" not in screen and "Traceback" not in screen  # off the alternate screen
+    modes = first.terminal_modes().split()
+    assert {"icanon", "echo", "isig", "icrnl", "opost"} <= set(modes), modes  # cooked again
+    second = session("")
+    second.wait_for(lambda s: "did not quit cleanly" in s and "take.wav" in s, "the offer")
+    second.keys("y")
+    screen = second.wait_for(lambda s: "│ take.wav │" in s, "the file to open again")
+    assert "0.70" in _row(screen, "Wf")
