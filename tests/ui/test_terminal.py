@@ -66,7 +66,7 @@ class Tmux:
         """(pid, CPU seconds, command) of the processes the pane runs (its shell's group)."""
         pid = self._pane("#{pane_pid}")
         out = subprocess.run(
-            ["ps", "-o", "pid=,cputimes=,args=", "-g", pid],
+            ["ps", "-ww", "-o", "pid=,cputimes=,args=", "-g", pid],  # -ww: whole command lines
             check=True,
             capture_output=True,
             text=True,
