@@ -155,6 +155,8 @@ async def test_render_asks_before_overwriting_another_file(tmp_path: Path) -> No
         assert _screen(app) == "ConfirmDialog"
         await pilot.press("n")
         assert (tmp_path / "in-grutui.wav").read_bytes() == b"keep me"
+        render = app.screen.query_one("#render")  # a second click once its press effect is over
+        await until(pilot, lambda: not render.has_class("-active"), what="the press effect")
         await pilot.click("#render")
         await _rendered(pilot, app, "y")
         assert sf.info(str(tmp_path / "in-grutui.wav")).frames == 24000
