@@ -346,13 +346,16 @@ async def test_a_slow_view_says_it_is_computing_and_keys_still_work(tmp_path: Pa
         loop = asyncio.get_running_loop()
         for _ in range(3):
             # (Pilot.press waits for the whole process to be idle, threads included: post.)
-            before, started = app.session.params.Wf, loop.time()
-            app.post_message(events.Key("right", None))
-            while app.session.params.Wf == before:
+            # `n` randomises: a setting the deck cannot have drawn ahead (it draws a step either
+            # way of the selected parameter while idle, which a quiet machine finishes first).
+            before, started = app.session.params, loop.time()
+            app.post_message(events.Key("n", "n"))
+            while app.session.params == before:
                 await asyncio.sleep(0.002)
             assert loop.time() - started < 0.1  # handled at once, whatever the view does
-            await asyncio.sleep(0.25)
-            seen_computing |= "computing…" in _title(app)
+            while loop.time() - started < 0.3 and not seen_computing:
+                seen_computing = "computing…" in _title(app)
+                await asyncio.sleep(0.005)
         assert seen_computing
         await views_current(pilot, app)
         assert "computing…" not in _title(app)
