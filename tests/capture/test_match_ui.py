@@ -19,6 +19,7 @@ from grutui.ui.help import binding_rows
 from grutui.ui.keys import MAIN_KEYS
 from grutui.ui.match_dialog import MatchDialog
 from grutui.ui.source import load_source
+from tests.ui.helpers import until_pressable
 
 
 @pytest.fixture(autouse=True)
@@ -107,10 +108,7 @@ def test_cancel_stops_the_fit_and_loads_nothing(probe, tmp_path):
             assert "give a dry and a wet file" in str(dialog.query_one("#match-message").render())
             dialog.query_one("#match-dry").value = str(probe)
             dialog.query_one("#match-wet").value = str(wet)
-            # a Button ignores presses during its 0.2 s press effect (Textual's), as after the
-            # first click: wait for it to end, as a user's second click would
-            button = dialog.query_one("#match")
-            await _until(pilot, lambda: not button.has_class("-active"), 5, "the press effect")
+            await until_pressable(pilot, dialog.query_one("#match"))
             await pilot.click("#match")
             message = dialog.query_one("#match-message")
             await _until(pilot, lambda: "evaluations" in str(message.render()), 120, "progress")

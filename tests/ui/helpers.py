@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from grutui.ui.app import GrutuiApp
 from grutui.ui.views.deck import ViewDeck
@@ -34,6 +35,12 @@ async def until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.02)
+
+
+async def until_pressable(pilot: Pilot, button: Widget) -> None:
+    """Wait out a button's press effect: Textual's Button ignores presses for 0.2 s after one
+    (a user's next click comes later), and a short render or a message can end within it."""
+    await until(pilot, lambda: not button.has_class("-active"), what="the press effect")
 
 
 def deck(app: GrutuiApp) -> ViewDeck:

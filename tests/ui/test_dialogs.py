@@ -19,7 +19,7 @@ from grutui.render import RenderResult
 from grutui.ui.app import GrutuiApp
 from grutui.ui.render_dialog import RenderDialog
 from grutui.ui.source import load_source
-from tests.ui.helpers import notices, until, views_current, write_sound
+from tests.ui.helpers import notices, until, until_pressable, views_current, write_sound
 
 
 def _screen(app: GrutuiApp) -> str:
@@ -87,10 +87,7 @@ async def _rendered(pilot: Pilot, app: GrutuiApp, *keys: str) -> RenderResult:
     dialog = next(s for s in app.screen_stack if isinstance(s, RenderDialog))
     before = dialog.result
     if keys:
-        # A button ignores enter during its pressed effect (0.2 s after a click, Textual's), and
-        # a short render can end within it.
-        render = dialog.query_one("#render")
-        await until(pilot, lambda: not render.has_class("-active"), what="the click's effect")
+        await until_pressable(pilot, dialog.query_one("#render"))
         await pilot.press(*keys)
     else:
         await pilot.click("#render")
@@ -155,8 +152,7 @@ async def test_render_asks_before_overwriting_another_file(tmp_path: Path) -> No
         assert _screen(app) == "ConfirmDialog"
         await pilot.press("n")
         assert (tmp_path / "in-grutui.wav").read_bytes() == b"keep me"
-        render = app.screen.query_one("#render")  # a second click once its press effect is over
-        await until(pilot, lambda: not render.has_class("-active"), what="the press effect")
+        await until_pressable(pilot, app.screen.query_one("#render"))
         await pilot.click("#render")
         await _rendered(pilot, app, "y")
         assert sf.info(str(tmp_path / "in-grutui.wav")).frames == 24000
