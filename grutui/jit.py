@@ -8,8 +8,11 @@ and Python versions (numba only checks the hash of the kernel's source file, so 
 numba could otherwise run stale code). ``NUMBA_CACHE_DIR``, if set, still wins.
 
 A folder that cannot be written costs a compile at every start, with one ``CacheWarning``; a
-corrupt cache file is compiled again. This module is the one place grutui touches a numba
-internal (the dispatcher's ``_cache``); ``tests/test_jit_cache.py`` fails if numba changes it.
+corrupt cache file is compiled again. Loading skips the refresh of numba's target context
+that numba does first (it installs every implementation numba has: 0.1-0.2 s of each start).
+
+This module is the one place grutui touches numba internals (the dispatcher's ``_cache``, the
+cache's ``_load_overload``); ``tests/test_jit_cache.py`` fails if numba changes them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 import numba
 from numba.core import typeinfer
 from numba.core.caching import CompileResultCacheImpl, FunctionCache
+from numba.core.runtime import rtsys
 
 from grutui import __version__
 from grutui.fileio import cache_dir
@@ -94,8 +98,14 @@ class _KernelCache(FunctionCache):
     _impl_class = _CacheImpl
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
+        # numba's own load_overload first refreshes the target context: it imports and installs
+        # every implementation numba has (0.1-0.2 s of each start), needed to compile, not to
+        # load machine code. Only the runtime (NRT) the kernels link against is set up here; a
+        # compile, if one follows, refreshes the context itself.
+        rtsys.initialize(target_context)
         try:
-            return super().load_overload(sig, target_context)
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)
         except Exception:  # a truncated or foreign index or data file: compile again
             self._drop_index()
             return None

@@ -167,10 +167,10 @@ def _render(
             subtype=chosen,
         ) as out_file,
     ):
-        writer = render_io.Writer(out_file, gain)
-        for out in pipelined_blocks(chain, render_io.blocks(f, job.source)):
-            writer.write(out)
-            step(len(out))
+        with render_io.Writer(out_file, gain) as writer:
+            for out in pipelined_blocks(chain, render_io.blocks(f, job.source)):
+                writer.write(out)
+                step(len(out))
         _check_parent(job)
     peak_dbfs = 20.0 * math.log10(writer.peak) if writer.peak > 0 else -math.inf
     clipped = writer.over if chosen.startswith("PCM") else 0

@@ -156,7 +156,8 @@ def test_nan_and_inf_inputs_count_as_silence_and_do_not_poison_the_state():
 def test_gru_stage_output_is_bounded_for_any_parameters_and_input(gru, samples, k):
     x = np.array([samples], dtype=np.float32)
     target = np.array([gru[n] for n in ("Wf", "Wh", "Uf", "Uh", "bf")])
-    kernels.gru(x, x.shape[1], np.zeros(1), target.copy(), target, 0.5, k)
+    update = kernels.update_table(k)
+    kernels.gru(x, x.shape[1], np.zeros(1), target.copy(), target, 0.5, k, update)
     assert np.all(np.isfinite(x))
     assert np.all(np.abs(x) <= 1.0)
 

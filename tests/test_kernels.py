@@ -9,9 +9,9 @@ from grutui.dsp import gru_kernel
 from grutui.params import SPEC_BY_NAME
 
 
-def kernel_functions(v: np.ndarray) -> np.ndarray:
+def kernel_functions(v: np.ndarray, k: float = 1.0) -> np.ndarray:
     out = np.empty((3, len(v)))
-    gru_kernel.functions(np.ascontiguousarray(v, dtype=np.float64), out)
+    gru_kernel.functions(np.ascontiguousarray(v, dtype=np.float64), k, out)
     return out
 
 
@@ -33,13 +33,13 @@ def test_sigmoid_and_tanh_are_within_5e_16_of_numpy():
     assert np.max(np.abs(got[2][inside] - np.tanh(v[inside]))) <= 5e-16
 
 
-def test_softplus_is_within_1e_15_relative_of_numpy():
+# k = 44100 / rate: 8 kHz at 1x, 22.05 and 44.1 kHz, 48 kHz at 1x and 4x, 768 kHz at 8x
+@pytest.mark.parametrize("k", [44100 / 8000, 2.0, 1.0, 44100 / 48000, 44100 / 192000, 0.00718])
+def test_the_update_weight_is_within_1e_15_of_numpy_at_any_rate(k):
     v = np.linspace(-63.9, 63.9, 2_000_001)
-    got, want = kernel_functions(v)[1], softplus_neg(v)
-    where_it_matters = want > 1e-16  # past v = 37 it is below 1e-16 and the table holds 0
-    rel = np.abs(got - want)[where_it_matters] / want[where_it_matters]
-    assert rel.max() <= 1e-15
-    assert np.max(np.abs(got - want)[~where_it_matters]) <= 1e-16
+    got = kernel_functions(v, k)[1]
+    want = -np.expm1(-k * softplus_neg(v))  # 1 - sigmoid(v) ** k
+    assert np.max(np.abs(got - want)) <= 1e-15
 
 
 def reference_gru(x: np.ndarray, params: dict[str, float], k: float) -> np.ndarray:
@@ -71,7 +71,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("params", CASES)
-@pytest.mark.parametrize("k", [1.0, 44100 / 48000, 44100 / 384000])
+@pytest.mark.parametrize("k", [44100 / 8000, 1.0, 44100 / 48000, 44100 / 384000])
 def test_gru_kernel_gives_the_float64_equations_rounded_to_float32(params, k):
     rng = np.random.default_rng(5)
     x = np.concatenate(
@@ -80,6 +80,7 @@ def test_gru_kernel_gives_the_float64_equations_rounded_to_float32(params, k):
     want = reference_gru(x.astype(np.float64), params, k).astype(np.float32)
     target = np.array([params[n] for n in ("Wf", "Wh", "Uf", "Uh", "bf")])
     got = x.copy()
-    gru_kernel.gru(got, x.shape[1], np.zeros(len(x)), target.copy(), target, 0.01, k)
+    update = gru_kernel.update_table(k)
+    gru_kernel.gru(got, x.shape[1], np.zeros(len(x)), target.copy(), target, 0.01, k, update)
     assert np.max(np.abs(got - want)) <= 6e-8  # one float32 rounding at most
     assert np.mean(got == want) >= 0.999

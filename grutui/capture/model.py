@@ -156,7 +156,8 @@ class ChainModel:
             self._h[row, : b - a] = self.x[a:b]
             self._h[row, b - a :] = 0.0
         params = np.ascontiguousarray(theta, dtype=np.float64)
-        chain_kernels.gru(self._h, width, np.zeros(rows), params.copy(), params, 0.0, self.k)
+        y1, update = np.zeros(rows), chain_kernels.update_table(self.k)
+        chain_kernels.gru(self._h, width, y1, params.copy(), params, 0.0, self.k, update)
         return np.concatenate([self._h[r, d : b - a] for r, (a, b, d) in enumerate(self._rows)])
 
     def output(self, theta: np.ndarray) -> np.ndarray:

@@ -135,8 +135,8 @@ class Chain:
     ) -> None:
         """Allocate every buffer for blocks of up to ``max_block`` frames, then ``reset()``.
 
-        ``all_stages`` builds the filters of every oversampling factor now, so that switching
-        the factor later (from an audio callback) allocates nothing.
+        ``all_stages`` builds the filters (and the GRU's tables) of every oversampling factor
+        now, so that switching the factor later (from an audio callback) allocates nothing.
         """
         if not (math.isfinite(rate_hz) and rate_hz > 0):
             raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
@@ -165,6 +165,8 @@ class Chain:
         self._configure(self._params)
         if all_stages:
             self._build_stages(filters.MAX_STAGES)
+            for stages in range(filters.MAX_STAGES + 1):
+                kernels.update_table(SEED_RATE_HZ / (self.rate_hz * 2**stages))
         self.reset()
 
     def reset(self) -> None:
@@ -284,6 +286,7 @@ class Chain:
                 self._gru_tgt,
                 self._gru_coef,
                 self._gru_k,
+                self._gru_update,
             )
         )
 
@@ -337,6 +340,7 @@ class Chain:
         internal_hz = self.rate_hz * factor
         self._gru_coef = _smoothing_coef(internal_hz)
         self._gru_k = SEED_RATE_HZ / internal_hz
+        self._gru_update = kernels.update_table(self._gru_k)
         self._gru_tgt[:] = [getattr(params, name) for name in GRU_NAMES]
         self._io_tgt[:] = [
             _db_to_gain(params.drive_db),

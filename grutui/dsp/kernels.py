@@ -1,5 +1,5 @@
-"""The numba kernels of the chain: input and output stages, the oversampling FIRs; the GRU
-itself is in ``gru_kernel.py`` (re-exported here).
+"""The numba kernels of the chain: input and output stages; the GRU (``gru_kernel.py``) and the
+oversampling FIRs (``fir_kernels.py``, loaded on first use) are re-exported here.
 
 numba's cache checks only the stamp of the file that holds a jitted function, so each kernel
 module calls no jitted helper of another file: a change anywhere in one invalidates its cache.
@@ -22,11 +22,8 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-from grutui.dsp.fir_kernels import downsample as downsample  # re-exported for the chain
-from grutui.dsp.fir_kernels import downsample_halfband as downsample_halfband
-from grutui.dsp.fir_kernels import upsample as upsample
-from grutui.dsp.fir_kernels import upsample_halfband as upsample_halfband
-from grutui.dsp.gru_kernel import gru as gru
+from grutui.dsp.gru_kernel import gru as gru  # re-exported for the chain
+from grutui.dsp.gru_kernel import update_table as update_table
 from grutui.jit import njit
 
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
@@ -173,6 +170,20 @@ def output_stage(
     ring_pos[0] = pos
 
 
+FIR_KERNELS = ("upsample", "upsample_halfband", "downsample", "downsample_halfband")
+
+
+def __getattr__(name: str) -> Any:
+    """The oversampling kernels (``fir_kernels.py``), loaded on first use: a render at 1x
+    never needs them, and loading them is 30-40 ms of its start-up."""
+    if name not in FIR_KERNELS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from grutui.dsp import fir_kernels
+
+    kernel = globals()[name] = getattr(fir_kernels, name)
+    return kernel
+
+
 CHAIN_KERNELS = (
     "input_stage",
     "upsample",
@@ -198,7 +209,7 @@ def gil_holding() -> SimpleNamespace:
     with _gil_lock:
         if not _gil_holding:
             for name in CHAIN_KERNELS:
-                original = globals()[name]  # (gru from gru_kernel: caches beside it)
+                original = globals().get(name) or __getattr__(name)  # gru, FIRs: own files
                 options = {**original.targetoptions, "nogil": False, "cache": True}
                 options.pop("nopython", None)
                 _gil_holding[name] = njit(list(original.signatures), **options)(

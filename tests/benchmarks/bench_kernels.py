@@ -44,10 +44,11 @@ def gru_rates(frames: int, repeats: int) -> dict[str, float]:
         ("k=0.25 (44.1 kHz 4x)", 0.25),
         ("k=0.230 (48 kHz 4x)", 44100 / (4 * 48000)),
     ]:
+        update = kernels.update_table(k)
 
-        def once(k: float = k) -> None:
+        def once(k: float = k, update: np.ndarray = update) -> None:
             buffer[:] = source
-            kernels.gru(buffer, frames, np.zeros(2), target.copy(), target, 0.01, k)
+            kernels.gru(buffer, frames, np.zeros(2), target.copy(), target, 0.01, k, update)
 
         rates[label] = median_rate(once, frames, repeats)
     return rates
