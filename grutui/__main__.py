@@ -1,7 +1,5 @@
 """``python -m grutui``."""
 
-import sys
+from grutui.cli import run
 
-from grutui.cli import main
-
-sys.exit(main())
+run()

@@ -256,3 +256,53 @@ def test_set_overrides_the_preset():
     )
     assert data["params"] == base | {"Wf": 5.0, "dc_block": False}
     assert Params(**data["params"]).Wf == 5.0
+
+
+def _run_to_files(tmp_path: Path, *args: str, marker: Path) -> tuple[int, str, str]:
+    """Run grutui with stdout and stderr block-buffered into files and a sitecustomize that
+    leaves ``marker`` if the interpreter runs its exit handlers."""
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        f"import atexit, pathlib\natexit.register(pathlib.Path({str(marker)!r}).touch)\n"
+    )
+    env = grutui_env(PYTHONUNBUFFERED="")
+    env["PYTHONPATH"] = f"{site}:{env['PYTHONPATH']}"
+    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        code = subprocess.run(
+            grutui_command(*args), stdout=stdout, stderr=stderr, env=env, timeout=300
+        ).returncode
+    return code, out.read_text(), err.read_text()
+
+
+def test_file_commands_end_without_interpreter_teardown_and_lose_no_output(tmp_path):
+    """render/analyze/presets end the process at once (0.1-0.15 s less per render); what
+    they print to a file (block-buffered) is all there, their outputs complete."""
+    sources = [tmp_path / "a.wav", tmp_path / "b.wav"]
+    for source in sources:
+        write_tone(source, seconds=0.5, amplitude=0.99)
+    out, marker = tmp_path / "renders", tmp_path / "teardown-ran"
+    code, stdout, _ = _run_to_files(
+        tmp_path, "render", *map(str, sources), "-d", str(out), "--jobs", "2", marker=marker
+    )
+    assert code == 0 and not marker.exists()
+    assert sorted(line.split(":")[0] for line in stdout.splitlines()) == [
+        str(out / "a.wav"),
+        str(out / "b.wav"),
+    ]
+    assert all(sf.info(out / s.name).frames == sf.info(s).frames for s in sources)
+    code, stdout, _ = _run_to_files(tmp_path, "analyze", "--json", marker=marker)
+    assert code == 0 and "thd_percent" in json.loads(stdout) and not marker.exists()
+    code, _, stderr = _run_to_files(
+        tmp_path,
+        "render",
+        str(tmp_path / "missing.wav"),
+        "-o",
+        str(tmp_path / "x.wav"),
+        marker=marker,
+    )
+    assert code == 1 and "missing.wav" in stderr and not marker.exists()
+    # an audio command lets its libraries clean up (PortAudio, JACK)
+    code, _, _ = _run_to_files(tmp_path, "devices", marker=marker)
+    assert code == 0 and marker.exists()

@@ -184,14 +184,18 @@ def test_random_command_lines_end_cleanly(playground, monkeypatch, capsys, argv,
     assert "Traceback" not in err and "internal error" not in err, (argv, err)
     leftovers = [p for p in playground.rglob("*") if ".grutui-part" in p.name]
     assert not leftovers, (argv, leftovers)
-    for path in [playground / "out.wav", playground / "out.flac", *playground.glob("outdir/*")]:
-        if path.exists():  # anything written is complete audio
-            assert sf.info(path).frames > 0
-            path.unlink()
+    for name in ("out.wav", "out.flac", "out.xyz", "outdir"):
+        path = playground / name  # a file, or a folder of renders ("-d out.wav" makes one)
+        files = sorted(path.iterdir()) if path.is_dir() else [path] if path.exists() else []
+        for file in files:  # anything written is complete audio
+            assert sf.info(file).frames > 0, (argv, file)
+            file.unlink()
+        if path.is_dir() and name != "outdir":
+            path.rmdir()
     replaceable = _forced_outputs(argv)
     for path, mtime in inputs_before.items():
-        if path.name in replaceable:  # the user asked for it to be replaced: complete audio
-            assert sf.info(path).frames > 0, (argv, path)
+        if path.name in replaceable and path.stat().st_mtime_ns != mtime:
+            assert sf.info(path).frames > 0, (argv, path)  # replaced as asked: complete audio
         elif path.name != "preset.toml" and path.exists():
             assert path.stat().st_mtime_ns == mtime, (argv, path)  # inputs untouched
 

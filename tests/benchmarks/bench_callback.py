@@ -11,6 +11,8 @@ pure Python (the workstation's UI), where what counts is the GIL wait.
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import tempfile
 import threading
 import time
@@ -53,7 +55,9 @@ def measure(kind: str, oversample: int, blocks: int, ui: bool) -> tuple[float, f
         # A file longer than the run, read ahead into a ring that holds all of it: the reader
         # runs alongside (as it would), but an unpaced run never waits for the disk.
         seconds = blocks * BLOCK / RATE_HZ + 5
-        path = Path(tempfile.mkdtemp()) / "bench.wav"
+        folder = tempfile.mkdtemp(prefix="grutui-bench-")
+        atexit.register(shutil.rmtree, folder, True)  # the player reads it to the end of the run
+        path = Path(folder) / "bench.wav"
         data = rng.normal(0, 0.3, (int(RATE_HZ * seconds), 2)).astype(np.float32)
         sf.write(path, data, RATE_HZ, subtype="FLOAT")
         player = stream = Player.from_file(

@@ -189,14 +189,16 @@ def main() -> None:
         width, height = os.get_terminal_size()
     else:
         width, height = (int(v) for v in args.size.lower().split("x"))
-    # Presets and the session file of its own: no crash-recovery question from another run.
-    os.environ.setdefault("GRUTUI_CONFIG_DIR", tempfile.mkdtemp(prefix="grutui-bench-"))
-    os.environ.setdefault("GRUTUI_STATE_DIR", tempfile.mkdtemp(prefix="grutui-bench-state-"))
-    size = None if args.terminal else (width, height)
-    views = [v for v in args.views.split(",") if v]
-    per_view, switching = asyncio.run(
-        _measure(args.changes, args.switches, size, views, args.cold, args.dwell)
-    )
+    # Presets and the session file of its own (removed after): no crash-recovery question
+    # from another run.
+    with tempfile.TemporaryDirectory(prefix="grutui-bench-") as home:
+        os.environ.setdefault("GRUTUI_CONFIG_DIR", os.path.join(home, "config"))
+        os.environ.setdefault("GRUTUI_STATE_DIR", os.path.join(home, "state"))
+        size = None if args.terminal else (width, height)
+        views = [v for v in args.views.split(",") if v]
+        per_view, switching = asyncio.run(
+            _measure(args.changes, args.switches, size, views, args.cold, args.dwell)
+        )
     where = "on the terminal" if args.terminal else "headless"
     report = [
         f"key press -> view on screen at {width}x{height}, {where}, {args.changes} changes per "
