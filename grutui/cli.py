@@ -101,7 +101,7 @@ def build_parser() -> Parser:
 
 
 # Commands that open no audio device and start no server: the process they ran in may end
-# without tearing the interpreter down (``run``).
+# without tearing the interpreter down (``run``), unless they started worker processes.
 QUICK_EXIT_COMMANDS = frozenset({"render", "analyze", "presets", "probe", "fit"})
 _quick_exit = threading.Event()
 
@@ -118,8 +118,8 @@ def run() -> NoReturn:
 
     After a command of ``QUICK_EXIT_COMMANDS`` the process ends at once, its output flushed:
     tearing the interpreter down frees numba's compiler state object by object, 0.1-0.15 s of
-    every render. Its files are closed and its worker processes joined by then; the others
-    (audio, the workstation, a cluster render) end normally, letting their libraries clean up.
+    every render. Its files are closed by then. The others (audio, the workstation, renders
+    with worker processes or on a cluster) end normally, letting their libraries clean up.
     """
     status = main()
     if _quick_exit.is_set():
@@ -157,7 +157,11 @@ def _dispatch(argv: list[str]) -> int:
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
         with _checked_stdout(), _stop_signals(), library_messages.collected() as said:
             args = parser.parse_args(argv)
-            if args.command in QUICK_EXIT_COMMANDS and not getattr(args, "scheduler", None):
+            if (
+                args.command in QUICK_EXIT_COMMANDS
+                and not getattr(args, "scheduler", None)
+                and int(getattr(args, "jobs", 1)) == 1
+            ):
                 _quick_exit.set()
             handler: Callable[[argparse.Namespace], int] = args.handler
             status = int(handler(args) or 0)

@@ -277,32 +277,34 @@ def _run_to_files(tmp_path: Path, *args: str, marker: Path) -> tuple[int, str, s
 
 
 def test_file_commands_end_without_interpreter_teardown_and_lose_no_output(tmp_path):
-    """render/analyze/presets end the process at once (0.1-0.15 s less per render); what
-    they print to a file (block-buffered) is all there, their outputs complete."""
+    """render/analyze end the process at once (0.1-0.15 s less per render); what they print to
+    a file (block-buffered) is all there, their output complete. With worker processes or an
+    audio device the interpreter ends normally, so that its libraries clean up."""
     sources = [tmp_path / "a.wav", tmp_path / "b.wav"]
     for source in sources:
         write_tone(source, seconds=0.5, amplitude=0.99)
     out, marker = tmp_path / "renders", tmp_path / "teardown-ran"
     code, stdout, _ = _run_to_files(
-        tmp_path, "render", *map(str, sources), "-d", str(out), "--jobs", "2", marker=marker
+        tmp_path, "render", str(sources[0]), "-o", str(tmp_path / "one.wav"), marker=marker
     )
     assert code == 0 and not marker.exists()
-    assert sorted(line.split(":")[0] for line in stdout.splitlines()) == [
+    assert stdout.startswith(f"{tmp_path / 'one.wav'}: peak")
+    assert sf.info(tmp_path / "one.wav").frames == sf.info(sources[0]).frames
+    code, stdout, _ = _run_to_files(tmp_path, "analyze", "--json", marker=marker)
+    assert code == 0 and "thd_percent" in json.loads(stdout) and not marker.exists()
+    missing = str(tmp_path / "missing.wav")
+    code, _, stderr = _run_to_files(
+        tmp_path, "render", missing, "-o", str(tmp_path / "x.wav"), marker=marker
+    )
+    assert code == 1 and "missing.wav" in stderr and not marker.exists()
+    code, stdout, stderr = _run_to_files(
+        tmp_path, "render", *map(str, sources), "-d", str(out), "--jobs", "2", marker=marker
+    )
+    assert code == 0 and marker.exists() and "leaked" not in stderr
+    assert sorted(line.split(": ")[0] for line in stdout.splitlines()) == [
         str(out / "a.wav"),
         str(out / "b.wav"),
     ]
-    assert all(sf.info(out / s.name).frames == sf.info(s).frames for s in sources)
-    code, stdout, _ = _run_to_files(tmp_path, "analyze", "--json", marker=marker)
-    assert code == 0 and "thd_percent" in json.loads(stdout) and not marker.exists()
-    code, _, stderr = _run_to_files(
-        tmp_path,
-        "render",
-        str(tmp_path / "missing.wav"),
-        "-o",
-        str(tmp_path / "x.wav"),
-        marker=marker,
-    )
-    assert code == 1 and "missing.wav" in stderr and not marker.exists()
-    # an audio command lets its libraries clean up (PortAudio, JACK)
+    marker.unlink()
     code, _, _ = _run_to_files(tmp_path, "devices", marker=marker)
     assert code == 0 and marker.exists()
