@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
@@ -101,3 +103,20 @@ def test_a_slow_writer_holds_the_reader_back():
             # and one in the reader's hand
             assert pulled - taken <= 3 + 3 + 1 + 2 + 1 + 1
     assert taken == 200
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own niceness is Linux's")
+def test_the_threads_beside_the_gru_yield_to_it():
+    chain = Chain(48000, 2, max_block=4096, params=Params(oversample=1))
+    blocks = (np.zeros((4096, 2), np.float32) for _ in range(1000))  # more than in flight
+    results = pipelined_blocks(chain, blocks)
+    next(results)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    nice = {
+        t.name.removeprefix("grutui-pipeline-"): os.getpriority(os.PRIO_PROCESS, t.native_id)
+        for t in threading.enumerate()
+        if t.name.startswith("grutui-pipeline-") and t.native_id is not None and t.is_alive()
+    }
+    results.close()
+    assert nice.pop("gru") == mine  # the critical path keeps the process's priority
+    assert nice and all(value == mine + 5 for value in nice.values()), nice

@@ -12,7 +12,10 @@ Each part keeps its own state and takes the blocks in order, so the samples are 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -23,6 +26,7 @@ from grutui.dsp.chain import Buffers, Chain
 
 _END = object()  # after the last block, through every queue
 _POLL_S = 0.1  # how often a waiting thread looks whether the pipeline is stopping
+_HELPER_NICE = 5  # the threads beside the GRU yield to it when they share its core
 
 
 class _Stopping(Exception):  # noqa: N818 - control flow inside this module only
@@ -67,7 +71,10 @@ class _Pipeline:
         ]
         self.threads = [
             threading.Thread(
-                target=self._run, args=(body,), name=f"grutui-pipeline-{name}", daemon=True
+                target=self._run,
+                args=(body, name != "gru"),
+                name=f"grutui-pipeline-{name}",
+                daemon=True,
             )
             for name, body in parts
         ]
@@ -96,7 +103,9 @@ class _Pipeline:
             thread.join()
 
     # -- the threads
-    def _run(self, body: Callable[[], None]) -> None:
+    def _run(self, body: Callable[[], None], helper: bool) -> None:
+        if helper:
+            _lower_priority()
         try:
             body()
         except _Stopping:
@@ -163,3 +172,12 @@ class _Pipeline:
             if dropped < len(out):
                 self._put(self.done, out[dropped:])
         self._put(self.done, _END)
+
+
+def _lower_priority() -> None:
+    """Lower this thread's priority a little: the GRU's thread is the critical path, and with
+    five threads on two cores the scheduler would otherwise share its core evenly (a 1x render
+    5 % sooner). Linux only, where a thread has a niceness of its own."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HELPER_NICE)
