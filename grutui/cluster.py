@@ -105,7 +105,7 @@ def _run(
                 progress(done, len(jobs))
         return batch
     except BaseException:
-        _stop(distributed, client, cancel, futures)
+        _stop(client, cancel, futures)
         raise
 
 
@@ -119,7 +119,7 @@ def _error_of(future: Any) -> str | None:
     return f"{type(job_error).__name__}: {printable(str(job_error))}"
 
 
-def _stop(distributed: Any, client: Any, cancel: Any, futures: list[Any]) -> None:
+def _stop(client: Any, cancel: Any, futures: list[Any]) -> None:
     """Stop every task: the running ones abandon their files, the queued ones never start.
 
     Returns once the running ones have ended (or after ``STOP_WAIT_S``), so that no file of
@@ -132,7 +132,12 @@ def _stop(distributed: Any, client: Any, cancel: Any, futures: list[Any]) -> Non
         except Exception:  # the scheduler did not answer: wait for all (queued ones stop at once)
             running = {f.key for f in futures}
         client.cancel([f for f in futures if f.key not in running and not f.done()])
-        distributed.wait([f for f in futures if f.key in running], timeout=STOP_WAIT_S)
+        # (not distributed.wait: it looks for a default client, and ours is not one)
+        deadline = time.monotonic() + STOP_WAIT_S
+        while time.monotonic() < deadline and not all(
+            f.done() for f in futures if f.key in running
+        ):
+            time.sleep(CANCEL_POLL_S / 4)
     except Exception:  # a lost scheduler or a timeout: cancel what is left
         pass
     finally:

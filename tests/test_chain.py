@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from grutui.dsp import Chain, kernels
 from grutui.params import SPEC_BY_NAME, Params
+from tests.conftest import grutui_env
 
 SEED_RATE = 44100
 
@@ -205,3 +206,21 @@ def test_the_callbacks_gil_holding_kernels_load_from_the_disk_cache_in_a_new_pro
     hits, total = done.stdout.split()[:2]
     assert hits == total, done.stdout
     assert done.stdout.split()[2] == "True"
+
+
+def test_an_oversampling_chain_loads_its_filter_kernels_when_set_up_a_1x_one_never():
+    """So that a render compiles or loads them before it opens its output, where it can still
+    be cancelled, and a 1x render does not spend their 30-40 ms."""
+    code = (
+        "import sys\n"
+        "from grutui.dsp import Chain\n"
+        "from grutui.params import Params\n"
+        "Chain(48000, 2, params=Params(oversample=1))\n"
+        "print('grutui.dsp.fir_kernels' in sys.modules)\n"
+        "Chain(48000, 2, params=Params(oversample=4))\n"
+        "print('grutui.dsp.fir_kernels' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=grutui_env(), timeout=600
+    )
+    assert result.stdout.split() == ["False", "True"], result.stderr

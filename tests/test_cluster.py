@@ -22,6 +22,7 @@ from grutui.fileio import PART_MARK
 from grutui.params import Params
 from grutui.render import RenderOptions, render_file
 from grutui.render_plan import plan
+from tests.conftest import grutui_env
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
@@ -51,7 +52,11 @@ class Cluster:
         log = open(self.folder / f"{args[0]}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115
         # each in a working folder of its own: the client must send absolute paths
         return subprocess.Popen(
-            [sys.executable, "-m", "dask", *args], cwd=self.folder, stdout=log, stderr=log
+            [sys.executable, "-m", "dask", *args],
+            cwd=self.folder,
+            stdout=log,
+            stderr=log,
+            env=grutui_env(),  # the workers import this checkout's grutui
         )
 
     def wait_for_workers(self, count: int, timeout_s: float = 90.0) -> None:
@@ -118,6 +123,7 @@ def grutui(*args: str, cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "grutui", *args],
         cwd=cwd,
+        env=grutui_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -334,6 +334,8 @@ class Chain:
         self._params = params
         factor = int(params.oversample)
         n_stages = int(math.log2(factor))
+        if n_stages:
+            kernels.load_fir_kernels()
         self._build_stages(n_stages)
         self._n_stages = n_stages
         self._factor = factor

@@ -175,13 +175,21 @@ FIR_KERNELS = ("upsample", "upsample_halfband", "downsample", "downsample_halfba
 
 def __getattr__(name: str) -> Any:
     """The oversampling kernels (``fir_kernels.py``), loaded on first use: a render at 1x
-    never needs them, and loading them is 30-40 ms of its start-up."""
+    never needs them, and loading them is 30-40 ms of its start-up (seconds to compile)."""
     if name not in FIR_KERNELS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    load_fir_kernels()
+    return globals()[name]
+
+
+def load_fir_kernels() -> None:
+    """Load the oversampling kernels now: a chain that oversamples does so when it is set up,
+    before a render has a file open (a first run compiles them, and a render cannot be
+    cancelled inside a kernel)."""
     from grutui.dsp import fir_kernels
 
-    kernel = globals()[name] = getattr(fir_kernels, name)
-    return kernel
+    for name in FIR_KERNELS:
+        globals()[name] = getattr(fir_kernels, name)
 
 
 CHAIN_KERNELS = (
