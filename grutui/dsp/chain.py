@@ -166,7 +166,7 @@ class Chain:
         if all_stages:
             self._build_stages(filters.MAX_STAGES)
             for stages in range(filters.MAX_STAGES + 1):
-                kernels.update_table(SEED_RATE_HZ / (self.rate_hz * 2**stages))
+                kernels.update_table(self._gru_k_at(2**stages))
         self.reset()
 
     def reset(self) -> None:
@@ -334,14 +334,12 @@ class Chain:
         self._params = params
         factor = int(params.oversample)
         n_stages = int(math.log2(factor))
-        if n_stages:
-            kernels.load_fir_kernels()
         self._build_stages(n_stages)
         self._n_stages = n_stages
         self._factor = factor
         internal_hz = self.rate_hz * factor
         self._gru_coef = _smoothing_coef(internal_hz)
-        self._gru_k = SEED_RATE_HZ / internal_hz
+        self._gru_k = self._gru_k_at(factor)
         self._gru_update = kernels.update_table(self._gru_k)
         self._gru_tgt[:] = [getattr(params, name) for name in GRU_NAMES]
         self._io_tgt[:] = [
@@ -352,7 +350,13 @@ class Chain:
         ]
         self._latency = sum(filters.stage_latency(s) for s in range(1, n_stages + 1))
 
+    def _gru_k_at(self, factor: int) -> float:
+        """The GRU's ``k`` at ``factor`` times the chain's rate: the seed's time constant."""
+        return SEED_RATE_HZ / (self.rate_hz * factor)
+
     def _build_stages(self, count: int) -> None:
+        if count > len(self._stages):  # the first run compiles them: at set-up, not mid-render
+            kernels.load_fir_kernels()
         while len(self._stages) < count:
             stage_max_in = self.max_block * 2 ** len(self._stages)
             self._stages.append(_Stage(len(self._stages) + 1, self.channels, stage_max_in))

@@ -129,7 +129,9 @@ def update_table(k: float) -> np.ndarray:
         ex[:, n + 1] = sum((j + 1) * g[:, j + 1] * ex[:, n - j] for j in range(n + 1)) / (n + 1)
     table = -ex
     table[:, 0] = -np.expm1(g[:, 0])
-    return np.ascontiguousarray(table).reshape(-1)  # (shared: numba types a read-only one apart)
+    # shared by every chain at this k, so never written to; left writable because numba types
+    # a read-only array apart from the kernel's signature
+    return np.ascontiguousarray(table).reshape(-1)
 
 
 @nb.njit(inline="always")
@@ -138,11 +140,17 @@ def _poly(table, v, scale):  # pragma: no cover - compiled
     kd = _fma(v, scale, _SHIFT)
     c = table[_bits(kd) & (table.shape[0] - 1)]
     d = _fma(kd - _SHIFT, -1.0 / scale, v)
+    return _estrin(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], d)
+
+
+@nb.njit(inline="always")
+def _estrin(c0, c1, c2, c3, c4, c5, c6, c7, d):  # pragma: no cover - compiled
+    """The degree-7 polynomial at ``d`` by Estrin's scheme: three levels of multiply-adds."""
     d2 = d * d
-    p01 = _fma(c[1], d, c[0])  # Estrin's scheme: three levels of multiply-adds
-    p23 = _fma(c[3], d, c[2])
-    p45 = _fma(c[5], d, c[4])
-    p67 = _fma(c[7], d, c[6])
+    p01 = _fma(c1, d, c0)
+    p23 = _fma(c3, d, c2)
+    p45 = _fma(c5, d, c4)
+    p67 = _fma(c7, d, c6)
     return _fma(_fma(p67, d2, p45), d2 * d2, _fma(p23, d2, p01))
 
 
@@ -153,12 +161,8 @@ def _poly_flat(table, v, scale, rows):  # pragma: no cover - compiled
     kd = _fma(v, scale, _SHIFT)
     i = np.uint64(_bits(kd) & (rows - 1)) << np.uint64(3)
     d = _fma(kd - _SHIFT, -1.0 / scale, v)
-    d2 = d * d
-    p01 = _fma(table[i + np.uint64(1)], d, table[i])
-    p23 = _fma(table[i + np.uint64(3)], d, table[i + np.uint64(2)])
-    p45 = _fma(table[i + np.uint64(5)], d, table[i + np.uint64(4)])
-    p67 = _fma(table[i + np.uint64(7)], d, table[i + np.uint64(6)])
-    return _fma(_fma(p67, d2, p45), d2 * d2, _fma(p23, d2, p01))
+    c = table[i : i + np.uint64(8)]
+    return _estrin(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], d)
 
 
 @nb.njit(inline="always")

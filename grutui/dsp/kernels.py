@@ -216,8 +216,9 @@ def gil_holding() -> SimpleNamespace:
     """
     with _gil_lock:
         if not _gil_holding:
+            load_fir_kernels()
             for name in CHAIN_KERNELS:
-                original = globals().get(name) or __getattr__(name)  # gru, FIRs: own files
+                original = globals()[name]  # (gru and the FIRs cache beside their own files)
                 options = {**original.targetoptions, "nogil": False, "cache": True}
                 options.pop("nopython", None)
                 _gil_holding[name] = njit(list(original.signatures), **options)(
